@@ -1,0 +1,59 @@
+"""Database plumbing: SQLite pragmas, write transactions that begin immediately, commits."""
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from ..extensions import db
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def wants_write() -> bool:
+    """Whether the current unit of work may write.
+
+    Web requests with a safe method only read; everything else (forms, API
+    writes, CLI commands, tests) may write and so takes the write lock up
+    front on SQLite.
+    """
+    if has_request_context():
+        return request.method not in SAFE_METHODS
+    return True
+
+
+def configure_engine(engine: Engine, *, busy_timeout_ms: int):
+    """Make a SQLite engine safe for several gunicorn workers.
+
+    - WAL journal: readers never wait for the writer.
+    - busy_timeout: a writer waits for the lock instead of failing at once.
+    - pysqlite's own transaction handling is switched off and every write
+      transaction starts with ``BEGIN IMMEDIATE``. A deferred transaction that
+      read first and writes later can fail with SQLITE_BUSY without waiting
+      when another worker wrote in between; taking the write lock first
+      removes that case, so two desks cannot deadlock.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if wants_write() else "BEGIN")
+
+
+def commit():
+    """Commit the request's unit of work (views and CLI commands call this once)."""
+    db.session.commit()
+
+
+def rollback():
+    db.session.rollback()

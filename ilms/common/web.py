@@ -1,0 +1,92 @@
+"""Shared pieces of the request flow: access decorators, bare POST forms, domain errors on forms."""
+import functools
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from ..extensions import db
+from .errors import DomainError
+
+
+class EmptyForm(FlaskForm):
+    """A form with nothing but the CSRF token, for POST buttons (logout, revoke...)."""
+
+
+def staff_required(capability=None):
+    """Signed-in staff only; with ``capability``, users whose role lacks it get 403.
+
+    Institution scope is checked by the service the view calls, where the
+    institution is known.
+    """
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return current_app.login_manager.unauthorized()
+            if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+                return redirect(url_for("accounts.profile"))
+            if capability and not current_user.can(capability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapper.staff_capability = capability
+        return wrapper
+
+    return decorator
+
+
+PASSWORD_CHANGE_ENDPOINTS = {"accounts.profile", "accounts.change_password", "accounts.logout",
+                             "accounts.set_language"}
+
+
+def is_safe_next(target) -> bool:
+    """Only paths on this site: ``/circulation``, never ``//evil.example`` or ``https://...``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def redirect_back(default_endpoint, **values):
+    target = request.form.get("next") or request.args.get("next")
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for(default_endpoint, **values))
+
+
+def client_address():
+    return (request.remote_addr or "")[:64]
+
+
+def form_error(form, error: DomainError):
+    """Put a domain refusal next to the field it concerns, or at the top of the page."""
+    db.session.rollback()
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors or []) + [str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+def run_form_service(form, call):
+    """Run ``call()`` (one service call), commit once; on a DomainError show it on ``form``.
+
+    Returns the service's result, or ``None`` when it was refused.
+    """
+    try:
+        result = call()
+        db.session.commit()
+        return result if result is not None else True
+    except DomainError as error:
+        form_error(form, error)
+        return None
+
+
+def page_number():
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1

@@ -1,0 +1,90 @@
+"""Settings, read from ``ILMS_*`` environment variables with safe defaults."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _flag(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def load_secret_key(instance_path):
+    """``ILMS_SECRET_KEY``, or a key generated once and kept in the instance folder.
+
+    Several gunicorn workers may start together: the file is created with
+    O_EXCL so only one key is ever written and every worker reads it.
+    """
+    if os.environ.get("ILMS_SECRET_KEY"):
+        return os.environ["ILMS_SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    for _ in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        import time
+        time.sleep(0.02)
+    raise RuntimeError(f"secret key file {path} is empty; delete it and start again")
+
+
+class Config:
+    """Production defaults. ``create_app`` fills the instance-folder paths."""
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get("ILMS_DATABASE_URL")
+    DATA_DIR = os.environ.get("ILMS_DATA_DIR")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLITE_BUSY_TIMEOUT_MS = _int("ILMS_SQLITE_BUSY_TIMEOUT_MS", 15000)
+
+    # Sessions: server-side records, a working day long, cookies not readable by scripts.
+    SESSION_LIFETIME = timedelta(hours=_int("ILMS_SESSION_HOURS", 12))
+    PERMANENT_SESSION_LIFETIME = SESSION_LIFETIME
+    SESSION_COOKIE_NAME = "ilms_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    HTTPS = _flag("ILMS_HTTPS")
+    SESSION_COOKIE_SECURE = HTTPS
+    REMEMBER_COOKIE_SECURE = HTTPS
+    PREFERRED_URL_SCHEME = "https" if HTTPS else "http"
+
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
+    WTF_CSRF_SSL_STRICT = HTTPS
+
+    # Login throttling: at most this many failures per window, per username and per address.
+    LOGIN_MAX_FAILURES = _int("ILMS_LOGIN_MAX_FAILURES", 5)
+    LOGIN_FAILURE_WINDOW_SECONDS = _int("ILMS_LOGIN_WINDOW_SECONDS", 60)
+
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    LANGUAGES = ("vi", "en")
+    CLI_LANGUAGE = os.environ.get("ILMS_CLI_LANGUAGE", "vi")
+
+    MAX_CONTENT_LENGTH = _int("ILMS_MAX_UPLOAD_MB", 200) * 1024 * 1024
+    ANONYMISE_AFTER_DAYS = _int("ILMS_ANONYMISE_DAYS", 0)  # 0: keep until the command is run
+    PAGE_SIZE = 50
+    PROXY_COUNT = _int("ILMS_PROXY_COUNT", 0)  # reverse proxies in front (nginx: 1)
+
+
+class TestConfig(Config):
+    TESTING = True
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests; production keeps scrypt
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLITE_BUSY_TIMEOUT_MS = 30000
+    HTTPS = False
+    SESSION_COOKIE_SECURE = False
+    WTF_CSRF_SSL_STRICT = False

@@ -1,0 +1,111 @@
+"""Demo: the Lai Châu network of institutions and one staff user per role."""
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..accounts import services as accounts
+from ..accounts.models import User
+from ..accounts.permissions import Role
+from ..common.permissions import SYSTEM
+from ..common.registry import DemoLoader, register_demo
+from ..extensions import db
+from ..org import services as org
+
+#: The documented password of every demo account (README, scripts/run).
+DEMO_PASSWORD = "laichau2016"
+
+PROVINCE = [
+    # code, name, kind, level, parent, barcode prefix
+    ("TVT", "Thư viện tỉnh Lai Châu", "provincial_library", "province", None, "TVT"),
+    ("BTT", "Bảo tàng tỉnh Lai Châu", "museum", "province", None, None),
+    ("TTVH", "Trung tâm Văn hóa – Thông tin – Triển lãm tỉnh Lai Châu", "cultural_center", "province",
+     None, None),
+]
+
+# district slug, code suffix, district name, communes with a postal cultural point, villages with a cultural house
+DISTRICTS = [
+    ("TP", "Thành phố Lai Châu", ["San Thàng", "Nậm Loỏng"], ["bản Gia Khâu", "bản Thành Công"]),
+    ("TD", "Tam Đường", ["Bình Lư", "Bản Bo", "Sơn Bình"], ["bản Nà Khum", "bản Sì Thâu Chải"]),
+    ("PT", "Phong Thổ", ["Mường So", "Dào San", "Sì Lở Lầu"], ["bản Sin Súi Hồ", "bản Hoang Thèn"]),
+    ("SH", "Sìn Hồ", ["Pa Tần", "Nậm Tăm", "Tả Phìn"], ["bản Nậm Cha", "bản Phăng Sô Lin"]),
+    ("MT", "Mường Tè", ["Bum Nưa", "Ka Lăng", "Mù Cả"], ["bản Pa Ủ", "bản Nậm Củm"]),
+    ("THU", "Than Uyên", ["Mường Kim", "Phúc Than", "Ta Gia"], ["bản Mì", "bản Lun"]),
+    ("TNU", "Tân Uyên", ["Mường Khoa", "Trung Đồng", "Nậm Sỏ"], ["bản Phiêng Phát", "bản Nà Ít"]),
+    ("NN", "Nậm Nhùn", ["Lê Lợi", "Nậm Hàng", "Mường Mô"], ["bản Nậm Nhùn", "bản Lai Hà"]),
+]
+
+_ASCII = str.maketrans("ĐđÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ",
+                       "DdAAAAAAAAAAAAAAAAAEEEEEEEEEEEIIIIIOOOOOOOOOOOOOOOOOUUUUUUUUUUUYYYYY")
+
+
+def commune_code(name):
+    return "".join(word[0] for word in name.translate(_ASCII).upper().split())
+
+
+def network_rows():
+    """Every demo institution as (code, name, kind, level, parent code, barcode prefix)."""
+    rows = list(PROVINCE)
+    for slug, district, communes, villages in DISTRICTS:
+        prefix = "thành phố" if slug == "TP" else "huyện"
+        lib = f"TVH-{slug}"
+        rows.append((lib, f"Thư viện {prefix} {district.removeprefix('Thành phố ')}", "district_library",
+                     "district", "TVT", f"H{slug}"))
+        center = f"TTVH-{slug}"
+        rows.append((center, f"Trung tâm Văn hóa, Thông tin và Thể thao {prefix} "
+                             f"{district.removeprefix('Thành phố ')}", "cultural_center", "district", "TTVH", None))
+        for commune in communes:
+            code = f"BD-{slug}-{commune_code(commune)}"
+            rows.append((code, f"Điểm Bưu điện văn hóa xã {commune}", "postal_cultural_point", "commune",
+                         lib, None))
+        rows.append((f"NVH-{slug}-{commune_code(communes[0])}", f"Nhà văn hóa xã {communes[0]}",
+                     "cultural_house", "commune", center, None))
+        for village in villages:
+            rows.append((f"NVH-{slug}-{commune_code(village.removeprefix('bản '))}",
+                         f"Nhà văn hóa {village}", "cultural_house", "village", center, None))
+    rows.append(("NET-TD-BL", "Điểm truy cập Internet công cộng xã Bình Lư", "internet_point", "commune",
+                 "BD-TD-BL", None))
+    return rows
+
+
+#: username, full name, role, home institution code
+DEMO_USERS = [
+    ("admin", "Quản trị hệ thống", Role.ADMIN, None),
+    ("librarian", "Lò Thị Hương", Role.LIBRARIAN, "TVT"),
+    ("desk", "Nguyễn Văn Minh", Role.DESK, "TVT"),
+    ("rotation", "Tao Văn Sơn", Role.ROTATION, "TVH-TD"),
+    ("internet", "Vàng Thị Mai", Role.INTERNET, "TVH-TD"),
+    ("events", "Lường Văn Thắng", Role.EVENTS, "BTT"),
+    ("manager", "Đỗ Thị Lan", Role.MANAGER, None),
+] + [
+    (f"librarian.{slug.lower()}", f"Thủ thư {district}", Role.LIBRARIAN, f"TVH-{slug}")
+    for slug, district, _c, _v in DISTRICTS
+]
+
+
+def load_network(rng):
+    created = 0
+    for code, name, kind, level, parent, prefix in network_rows():
+        if org.get_by_code(code, required=False) is not None:
+            continue
+        org.create_institution(actor=SYSTEM, code=code, name=name, kind=kind, level=level,
+                               parent=org.get_by_code(parent) if parent else None, barcode_prefix=prefix,
+                               address=f"Lai Châu, {name}")
+        created += 1
+    users = 0
+    for username, full_name, role, home in DEMO_USERS:
+        if db.session.scalar(sa.select(User.id).where(User.username == username)):
+            continue
+        accounts.create_user(actor=SYSTEM, username=username, full_name=full_name, password=DEMO_PASSWORD,
+                             role=role, institution=org.get_by_code(home) if home else None)
+        users += 1
+    return f"{created} institutions, {users} staff accounts added"
+
+
+def load_plan(rng):
+    from ..stats.services import load_plan as load
+    plan = load((Path(__file__).with_name("data") / "lai-chau-1133-2015.yaml").read_text(encoding="utf-8"))
+    return f"plan {plan.code}, {len(plan.targets)} targets"
+
+
+register_demo(DemoLoader("network", load_network, order=10))
+register_demo(DemoLoader("plan", load_plan, order=11))

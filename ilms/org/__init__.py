@@ -1,0 +1,10 @@
+"""The province's network of institutions: libraries, points, museum, cultural houses."""
+from flask_babel import lazy_gettext as _l
+
+from ..common.registry import NavItem, register_nav
+
+
+def init_app(app):
+    from . import exchange, views  # noqa: F401  (exchange registers the ``institution`` import type)
+    app.register_blueprint(views.bp)
+    register_nav(NavItem("org", "org.index", _l("Network"), None, order=900))

@@ -1,0 +1,73 @@
+"""Plans and their targets, loaded from YAML (shared/plan/ format)."""
+import sqlalchemy as sa
+from sqlalchemy.orm import relationship
+
+from ..common.dbtypes import NFCText, UTCDateTime
+from ..common.time import utcnow
+from ..extensions import db
+
+
+class Plan(db.Model):
+    __tablename__ = "plans"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(60), nullable=False, unique=True)
+    title = sa.Column(NFCText(500), nullable=False)
+    issued = sa.Column(sa.Date)
+    year_from = sa.Column(sa.Integer, nullable=False)
+    year_to = sa.Column(sa.Integer, nullable=False)
+    loaded_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    targets = relationship("Target", back_populates="plan", cascade="all, delete-orphan",
+                           order_by="Target.position")
+    reports = relationship("PlanReport", back_populates="plan", cascade="all, delete-orphan",
+                           order_by="PlanReport.due")
+
+
+class PlanReport(db.Model):
+    """A report the plan requires: its kind and its yearly due date (MM-DD)."""
+
+    __tablename__ = "plan_reports"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    plan_id = sa.Column(sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = sa.Column(sa.String(20), nullable=False)   # half_year | annual
+    due = sa.Column(sa.String(5), nullable=False)     # "06-20"
+
+    plan = relationship("Plan", back_populates="reports")
+
+
+class Target(db.Model):
+    """A target range for an indicator, a group of institutions (by kind or level) and years."""
+
+    __tablename__ = "plan_targets"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    plan_id = sa.Column(sa.Integer, sa.ForeignKey("plans.id", ondelete="CASCADE"), nullable=False, index=True)
+    position = sa.Column(sa.Integer, nullable=False, default=0)
+    indicator = sa.Column(sa.String(40), nullable=False, index=True)
+    kinds = sa.Column(sa.String(200))    # comma-separated institution kinds, or NULL
+    level = sa.Column(sa.String(20))     # or a level (province/district/commune/village)
+    scope = sa.Column(sa.String(8), nullable=False)  # sum | each
+    year_from = sa.Column(sa.Integer, nullable=False)
+    year_to = sa.Column(sa.Integer, nullable=False)
+    min = sa.Column(sa.Float)
+    max = sa.Column(sa.Float)
+    cycle_years = sa.Column(sa.Integer)
+
+    plan = relationship("Plan", back_populates="targets")
+
+    @property
+    def kind_list(self):
+        return [k for k in (self.kinds or "").split(",") if k]
+
+    def covers(self, year) -> bool:
+        return self.year_from <= year <= self.year_to
+
+    def status(self, value):
+        """below / within / above for a value against this target."""
+        if self.min is not None and value < self.min:
+            return "below"
+        if self.max is not None and value > self.max:
+            return "above"
+        return "within"

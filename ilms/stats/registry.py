@@ -1,0 +1,88 @@
+"""The indicator registry: every figure ILMS reports, declared by the domain that owns its data.
+
+Codes and definitions follow ``shared/spec/indicators.md``. A domain declares
+an indicator with ``register(Indicator(...))`` in its own ``indicators.py``;
+``stats`` only reads the registry, so nothing imports ``stats``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
+
+from ..common.time import Period
+
+#: Every code the specification defines, so a plan file with a typo is caught
+#: even before the domain computing that indicator exists.
+SPEC_CODES = frozenset({
+    "LIB.VISITS", "LIB.LOANS", "LIB.RENEWALS", "LIB.ACTIVE_READERS", "LIB.COPIES_ADDED",
+    "LIB.TITLES_ADDED", "LIB.COPIES_WITHDRAWN", "LIB.HOLDINGS", "LIB.PERIODICAL_TITLES",
+    "LIB.DISPLAYS", "LIB.INTERNET_CONNECTED",
+    "ROT.CRATES_SENT", "ROT.COPIES_SENT", "ROT.POINTS_SERVED", "ROT.POINT_VISITS",
+    "ROT.POINT_LOANS", "ROT.COPIES_MISSING",
+    "NET.SESSIONS", "NET.HOURS", "NET.USERS", "NET.TRAININGS", "NET.TRAINEES", "NET.STATIONS",
+    "MUS.EXHIBITIONS", "MUS.MOBILE_EXHIBITIONS", "MUS.HERITAGE_EVENTS", "MUS.VISITORS",
+    "MUS.ARTIFACTS_ADDED",
+    "CUL.FESTIVALS", "CUL.FESTIVAL_COMPLIANCE", "CUL.CLUBS", "CUL.ACTIVITIES",
+    "TRN.COURSES", "TRN.TRAINEES",
+})
+
+PerInstitution = Callable[[Period, Sequence[int]], Mapping[int, float]]
+GroupValue = Callable[[Period, Sequence[int]], float]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One figure of the plan.
+
+    ``compute(period, institution_ids)`` returns ``{institution_id: value}``
+    for the institutions given (missing ids count as zero); it must be one
+    aggregate query, not a loop over rows. ``group`` computes a group's value
+    when it is not the plain sum (``distinct`` figures, shares); ``group_by``
+    says whether groups are institution kinds or levels.
+    """
+
+    code: str
+    name_vi: str
+    name_en: str
+    kinds: frozenset
+    compute: PerInstitution
+    unit: str = "count"            # count | hours | percent
+    group: GroupValue | None = None
+    group_by: str = "kind"         # kind | level
+    distinct: bool = False
+    decimals: int = 0
+    drilldown: Callable | None = None
+    breakdowns: Mapping[str, Callable] = field(default_factory=dict)
+    definition: str = ""
+
+    def name(self, locale="vi"):
+        return self.name_vi if str(locale).startswith("vi") else self.name_en
+
+    def applies_to(self, institution) -> bool:
+        return getattr(institution.kind, "value", institution.kind) in self.kinds
+
+    def rounded(self, value):
+        value = float(value or 0)
+        if self.decimals:
+            return round(value, self.decimals)
+        return int(round(value))
+
+
+_REGISTRY: dict[str, Indicator] = {}
+
+
+def register(indicator: Indicator) -> Indicator:
+    if indicator.code not in SPEC_CODES:
+        raise ValueError(f"{indicator.code} is not an indicator of the specification")
+    if indicator.distinct and indicator.group is None:
+        raise ValueError(f"{indicator.code} is distinct: it needs a group function")
+    _REGISTRY[indicator.code] = indicator
+    return indicator
+
+
+def get(code) -> Indicator | None:
+    return _REGISTRY.get(code)
+
+
+def all_indicators() -> list[Indicator]:
+    return [_REGISTRY[code] for code in sorted(_REGISTRY)]
