@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(__file__).resolve().parent
 
 #: Domain packages, in dependency order. Each has ``init_app(app)``.
-DOMAINS = ("org", "accounts", "stats", "ops", "api", "demo")
+DOMAINS = ("org", "accounts", "catalog", "patrons")
+#: Packages that read or drive every domain; they come after all of them.
+CROSS_CUTTING = ("stats", "ops", "api", "demo")
 
 
 def create_app(config=None):
@@ -35,7 +37,7 @@ def create_app(config=None):
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(_translation_dirs())
 
     _init_extensions(app)
-    for name in DOMAINS:
+    for name in DOMAINS + CROSS_CUTTING:
         importlib.import_module(f".{name}", __name__).init_app(app)
 
     from . import web
@@ -44,7 +46,7 @@ def create_app(config=None):
 
 
 def _translation_dirs():
-    dirs = [PACKAGE / "translations"] + [PACKAGE / name / "translations" for name in DOMAINS]
+    dirs = [PACKAGE / "translations"] + [PACKAGE / name / "translations" for name in DOMAINS + CROSS_CUTTING]
     return [str(d) for d in dirs if d.is_dir()]
 
 

@@ -1,6 +1,7 @@
 """Settings, read from ``ILMS_*`` environment variables with safe defaults."""
 import os
 import secrets
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,15 +18,15 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
-def load_secret_key(instance_path):
-    """``ILMS_SECRET_KEY``, or a key generated once and kept in the instance folder.
+def load_secret_key(instance_path, *, filename="secret_key", env_name="ILMS_SECRET_KEY"):
+    """``$env_name``, or a key generated once and kept in the instance folder.
 
     Several gunicorn workers may start together: the file is created with
     O_EXCL so only one key is ever written and every worker reads it.
     """
-    if os.environ.get("ILMS_SECRET_KEY"):
-        return os.environ["ILMS_SECRET_KEY"]
-    path = Path(instance_path) / "secret_key"
+    if env_name and os.environ.get(env_name):
+        return os.environ[env_name]
+    path = Path(instance_path) / filename
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -38,7 +39,6 @@ def load_secret_key(instance_path):
         key = path.read_text().strip()
         if key:
             return key
-        import time
         time.sleep(0.02)
     raise RuntimeError(f"secret key file {path} is empty; delete it and start again")
 
@@ -84,6 +84,7 @@ class TestConfig(Config):
     TESTING = True
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast in tests; production keeps scrypt
     SECRET_KEY = "test-secret-key-not-for-production"
+    READER_KEY_SECRET = "test-reader-key-secret"
     SQLITE_BUSY_TIMEOUT_MS = 30000
     HTTPS = False
     SESSION_COOKIE_SECURE = False

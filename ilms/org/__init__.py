@@ -5,6 +5,6 @@ from ..common.registry import NavItem, register_nav
 
 
 def init_app(app):
-    from . import exchange, views  # noqa: F401  (exchange registers the ``institution`` import type)
+    from . import views
     app.register_blueprint(views.bp)
     register_nav(NavItem("org", "org.index", _l("Network"), None, order=900))

@@ -1,7 +1,7 @@
 """The ``institution`` record type of the exchange format."""
-from ..ops import registry as ops
-from . import services
-from .models import InstitutionKind, Level
+from ...org import services
+from ...org.models import InstitutionKind, Level
+from .. import registry as ops
 
 
 def apply_institution(data, ctx):

@@ -1,0 +1,218 @@
+"""Bibliographic records (MARC21), copies, and the accession entries that say who acquired a copy and how."""
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import relationship
+
+from ..common.dbtypes import NFCLongText, NFCText, SortKey, UTCDateTime
+from ..common.enums import LabelledEnum, Transitions, enum_column_type
+from ..common.text import sort_key
+from ..common.time import utcnow
+from ..extensions import db
+
+
+class MaterialType(LabelledEnum):
+    """What a record describes, from MARC leader/06 (and /07 for serials)."""
+
+    BOOK = "book"
+    SERIAL = "serial"
+    MANUSCRIPT = "manuscript"
+    MUSIC = "music"
+    MAP = "map"
+    VIDEO = "video"
+    AUDIO = "audio"
+    IMAGE = "image"
+    ELECTRONIC = "electronic"
+    KIT = "kit"
+    OBJECT = "object"
+    MIXED = "mixed"
+
+
+MaterialType.__labels__ = {
+    "book": _l("Book"), "serial": _l("Newspaper, magazine"), "manuscript": _l("Manuscript"),
+    "music": _l("Printed music"), "map": _l("Map"), "video": _l("Film, video"),
+    "audio": _l("Sound recording"), "image": _l("Picture"), "electronic": _l("Electronic resource"),
+    "kit": _l("Kit"), "object": _l("Object"), "mixed": _l("Mixed materials"),
+}
+
+
+class ItemStatus(LabelledEnum):
+    AVAILABLE = "available"
+    ON_LOAN = "on_loan"
+    IN_TRANSIT = "in_transit"
+    ON_HOLD_SHELF = "on_hold_shelf"
+    IN_ROTATION = "in_rotation"
+    PROCESSING = "processing"
+    DAMAGED = "damaged"
+    MISSING = "missing"
+    LOST = "lost"
+    WITHDRAWN = "withdrawn"
+
+
+ItemStatus.__labels__ = {
+    "available": _l("Available"), "on_loan": _l("On loan"), "in_transit": _l("In transit"),
+    "on_hold_shelf": _l("Waiting for a reader"), "in_rotation": _l("In rotation"),
+    "processing": _l("Being processed"), "damaged": _l("Damaged"), "missing": _l("Missing"),
+    "lost": _l("Lost"), "withdrawn": _l("Withdrawn"),
+}
+
+_ANY_ACTIVE = {ItemStatus.AVAILABLE, ItemStatus.ON_LOAN, ItemStatus.IN_TRANSIT, ItemStatus.ON_HOLD_SHELF,
+               ItemStatus.IN_ROTATION, ItemStatus.PROCESSING, ItemStatus.DAMAGED, ItemStatus.MISSING,
+               ItemStatus.LOST}
+
+#: The one table of item status changes. Circulation, rotation and acquisitions
+#: move copies along these edges through ``catalog.services.set_item_status``.
+ITEM_TRANSITIONS = Transitions({
+    ItemStatus.PROCESSING: {ItemStatus.AVAILABLE, ItemStatus.WITHDRAWN, ItemStatus.DAMAGED},
+    ItemStatus.AVAILABLE: {ItemStatus.ON_LOAN, ItemStatus.IN_TRANSIT, ItemStatus.ON_HOLD_SHELF,
+                           ItemStatus.IN_ROTATION, ItemStatus.PROCESSING, ItemStatus.DAMAGED,
+                           ItemStatus.MISSING, ItemStatus.LOST, ItemStatus.WITHDRAWN},
+    ItemStatus.ON_LOAN: {ItemStatus.AVAILABLE, ItemStatus.IN_TRANSIT, ItemStatus.ON_HOLD_SHELF,
+                         ItemStatus.IN_ROTATION, ItemStatus.LOST, ItemStatus.DAMAGED},
+    ItemStatus.IN_TRANSIT: {ItemStatus.AVAILABLE, ItemStatus.ON_HOLD_SHELF, ItemStatus.MISSING,
+                            ItemStatus.LOST},
+    ItemStatus.ON_HOLD_SHELF: {ItemStatus.ON_LOAN, ItemStatus.AVAILABLE, ItemStatus.IN_TRANSIT,
+                               ItemStatus.MISSING},
+    ItemStatus.IN_ROTATION: {ItemStatus.AVAILABLE, ItemStatus.ON_LOAN, ItemStatus.MISSING, ItemStatus.LOST,
+                             ItemStatus.DAMAGED, ItemStatus.IN_TRANSIT},
+    ItemStatus.DAMAGED: {ItemStatus.AVAILABLE, ItemStatus.PROCESSING, ItemStatus.WITHDRAWN},
+    ItemStatus.MISSING: _ANY_ACTIVE - {ItemStatus.MISSING} | {ItemStatus.WITHDRAWN},
+    ItemStatus.LOST: {ItemStatus.AVAILABLE, ItemStatus.WITHDRAWN, ItemStatus.MISSING},
+    ItemStatus.WITHDRAWN: set(),
+}, noun=_l("the copy's status"))
+
+
+class AcquisitionSource(LabelledEnum):
+    PURCHASE = "purchase"
+    DONATION = "donation"
+    LEGAL_DEPOSIT = "legal_deposit"
+    EXCHANGE = "exchange"
+    TRANSFER = "transfer"
+
+
+AcquisitionSource.__labels__ = {
+    "purchase": _l("Purchase"), "donation": _l("Donation"), "legal_deposit": _l("Legal deposit"),
+    "exchange": _l("Exchange"), "transfer": _l("Transfer within the network"),
+}
+
+#: Sources that add copies to the network (LIB.COPIES_ADDED); a transfer only moves them.
+ACQUIRING_SOURCES = (AcquisitionSource.PURCHASE, AcquisitionSource.DONATION,
+                     AcquisitionSource.LEGAL_DEPOSIT, AcquisitionSource.EXCHANGE)
+
+
+class WithdrawalReason(LabelledEnum):
+    LOST = "lost"
+    WORN = "worn"
+    DISCARDED = "discarded"
+
+
+WithdrawalReason.__labels__ = {"lost": _l("Lost"), "worn": _l("Worn out"), "discarded": _l("Discarded")}
+
+
+class Record(db.Model):
+    """One title: the full MARC21 record, plus the fields people search and sort on."""
+
+    __tablename__ = "records"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    control_number = sa.Column(sa.String(64), unique=True)          # 001
+    isbn = sa.Column(sa.String(20), index=True)                     # first valid ISBN, normalised
+    issn = sa.Column(sa.String(12), index=True)
+    title = sa.Column(NFCText(1000), nullable=False)                # 245 $a$b$n$p
+    title_sort = sa.Column(SortKey(600), nullable=False, default="", index=True)
+    responsibility = sa.Column(NFCText(1000), nullable=False, default="")   # 245 $c
+    authors = sa.Column(NFCLongText, nullable=False, default="")           # 100/110/111/700/710, "; "
+    publisher = sa.Column(NFCText(500), nullable=False, default="")
+    place = sa.Column(NFCText(300), nullable=False, default="")
+    year = sa.Column(sa.Integer, index=True)
+    edition = sa.Column(NFCText(300), nullable=False, default="")
+    language = sa.Column(sa.String(3), nullable=False, default="", index=True)
+    classification = sa.Column(sa.String(60), nullable=False, default="")  # DDC 082 / UDC 080
+    call_number = sa.Column(NFCText(120), nullable=False, default="")
+    subjects = sa.Column(NFCLongText, nullable=False, default="")          # 6XX, "; "
+    physical = sa.Column(NFCText(500), nullable=False, default="")         # 300
+    material_type = sa.Column(enum_column_type(MaterialType), nullable=False, default=MaterialType.BOOK,
+                              index=True)
+    marc = sa.Column(sa.Text, nullable=False)                      # the full record as MARC-in-JSON
+    needs_reindex = sa.Column(sa.Boolean, nullable=False, default=False, index=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow, index=True)
+
+    items = relationship("Item", back_populates="record", order_by="Item.barcode")
+
+    def __repr__(self):
+        return f"<Record {self.id} {self.title[:30]!r}>"
+
+
+@sa.event.listens_for(Record.title, "set", retval=True)
+def _keep_title_sort(target, value, oldvalue, initiator):
+    target.title_sort = sort_key(value or "")[:600]
+    return value
+
+
+class Item(db.Model):
+    """One physical copy with its own barcode, owned by one institution."""
+
+    __tablename__ = "items"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    barcode = sa.Column(sa.String(40), nullable=False, unique=True)
+    record_id = sa.Column(sa.Integer, sa.ForeignKey("records.id"), nullable=False, index=True)
+    institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"), nullable=False, index=True)
+    #: Where the copy physically is when not at its owner (in transit target, rotation point).
+    location_institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"), index=True)
+    shelf = sa.Column(NFCText(120), nullable=False, default="")
+    call_number = sa.Column(NFCText(120), nullable=False, default="")
+    status = sa.Column(enum_column_type(ItemStatus), nullable=False, default=ItemStatus.AVAILABLE, index=True)
+    #: First accession into the network, and how it came (the acquisition that counts).
+    accessioned = sa.Column(sa.Date, nullable=False, index=True)
+    source = sa.Column(enum_column_type(AcquisitionSource), nullable=False)
+    price = sa.Column(sa.Integer)                                   # VND
+    note = sa.Column(NFCText(500), nullable=False, default="")
+    withdrawn_on = sa.Column(sa.Date, index=True)
+    withdrawal_reason = sa.Column(enum_column_type(WithdrawalReason))
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    record = relationship("Record", back_populates="items")
+    institution = relationship("Institution", foreign_keys=[institution_id])
+    location_institution = relationship("Institution", foreign_keys=[location_institution_id])
+    accessions = relationship("Accession", back_populates="item", order_by="Accession.date",
+                              cascade="all, delete-orphan")
+
+    def __repr__(self):
+        return f"<Item {self.barcode}>"
+
+
+class Accession(db.Model):
+    """An entry of an institution's accession register (sổ đăng ký cá biệt).
+
+    A copy gets one when it is acquired (purchase, donation, legal deposit,
+    exchange) and one more each time it is transferred to another institution
+    of the network (source ``transfer``). Ownership on any date is the latest
+    entry on or before it, so past holdings stay right after transfers, and
+    transfers never count as acquisitions.
+    """
+
+    __tablename__ = "accessions"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    item_id = sa.Column(sa.Integer, sa.ForeignKey("items.id", ondelete="CASCADE"), nullable=False, index=True)
+    institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"), nullable=False)
+    date = sa.Column(sa.Date, nullable=False)
+    source = sa.Column(enum_column_type(AcquisitionSource), nullable=False)
+    price = sa.Column(sa.Integer)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    item = relationship("Item", back_populates="accessions")
+    institution = relationship("Institution")
+
+    __table_args__ = (sa.Index("ix_accessions_institution_date", "institution_id", "date"),)
+
+
+class BarcodeSequence(db.Model):
+    """The last number handed out under a barcode prefix (per institution)."""
+
+    __tablename__ = "barcode_sequences"
+
+    prefix = sa.Column(sa.String(12), primary_key=True)
+    last = sa.Column(sa.Integer, nullable=False, default=0)

@@ -1,0 +1,5 @@
+"""Readers and their cards."""
+
+
+def init_app(app):
+    from . import models  # noqa: F401

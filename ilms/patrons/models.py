@@ -1,0 +1,70 @@
+"""Readers (patrons): the card, the person, the home institution."""
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import relationship
+
+from ..common.dbtypes import NFCText, SortKey, UTCDateTime
+from ..common.enums import LabelledEnum, enum_column_type
+from ..common.text import fold, sort_key
+from ..common.time import utcnow
+from ..extensions import db
+
+
+class PatronCategory(LabelledEnum):
+    ADULT = "adult"
+    STUDENT = "student"
+    CHILD = "child"
+    STAFF = "staff"
+
+
+PatronCategory.__labels__ = {"adult": _l("Adult"), "student": _l("Pupil or student"), "child": _l("Child"),
+                             "staff": _l("Staff")}
+
+
+class Sex(LabelledEnum):
+    FEMALE = "F"
+    MALE = "M"
+
+
+Sex.__labels__ = {"F": _l("Female"), "M": _l("Male")}
+
+
+class Patron(db.Model):
+    """A registered reader with a card. One province-wide card, one home institution."""
+
+    __tablename__ = "patrons"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    barcode = sa.Column(sa.String(40), nullable=False, unique=True)
+    name = sa.Column(NFCText(200), nullable=False)
+    name_folded = sa.Column(sa.String(200), nullable=False, default="", index=True)   # for search
+    name_sort = sa.Column(SortKey(400), nullable=False, default="", index=True)
+    category = sa.Column(enum_column_type(PatronCategory), nullable=False, default=PatronCategory.ADULT)
+    ethnicity = sa.Column(sa.String(2))            # GSO code "01".."54", see common/ethnicity.py
+    sex = sa.Column(enum_column_type(Sex, length=1))
+    birth_year = sa.Column(sa.Integer)
+    address = sa.Column(NFCText(300), nullable=False, default="")     # village (bản), commune
+    phone = sa.Column(sa.String(40), nullable=False, default="")
+    institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"), nullable=False, index=True)
+    card_issued = sa.Column(sa.Date)               # no dates: a card valid for every date
+    card_expires = sa.Column(sa.Date)
+    note = sa.Column(NFCText(500), nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    institution = relationship("Institution")
+
+    def __repr__(self):
+        return f"<Patron {self.barcode}>"
+
+    def card_valid_on(self, day) -> bool:
+        if self.card_issued and day < self.card_issued:
+            return False
+        return not (self.card_expires and day > self.card_expires)
+
+
+@sa.event.listens_for(Patron.name, "set", retval=True)
+def _keep_name_keys(target, value, oldvalue, initiator):
+    target.name_folded = fold(value or "")[:200]
+    target.name_sort = sort_key(value or "")[:400]
+    return value

@@ -1,0 +1,1 @@
+"""Indicator definitions, one module per area; each reads the tables of the domains it counts."""
