@@ -28,6 +28,8 @@ SPEC_CODES = frozenset({
 
 PerInstitution = Callable[[Period, Sequence[int]], Mapping[int, float]]
 GroupValue = Callable[[Period, Sequence[int]], float]
+#: ``series(period, institution_ids) -> {(institution_id, "YYYY-MM"): value}``
+Series = Callable[[Period, Sequence[int]], Mapping[tuple, float]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,14 @@ class Indicator:
     aggregate query, not a loop over rows. ``group`` computes a group's value
     when it is not the plain sum (``distinct`` figures, shares); ``group_by``
     says whether groups are institution kinds or levels.
+
+    Optional parts, used by the indicator pages and reports:
+    ``series`` gives monthly values in one GROUP BY query (otherwise the pages
+    call ``compute`` once per month); ``drilldown(period, institution_ids)``
+    returns a SQLAlchemy ``Select`` of the records behind the figure, with
+    labelled columns and no reader names or card numbers (the page scopes and
+    paginates it); ``breakdowns`` maps a name (``source``, ``ethnicity``,
+    ``sex``, ``students``...) to ``fn(period, institution_ids) -> {key: value}``.
     """
 
     code: str
@@ -51,6 +61,7 @@ class Indicator:
     group_by: str = "kind"         # kind | level
     distinct: bool = False
     decimals: int = 0
+    series: Series | None = None
     drilldown: Callable | None = None
     breakdowns: Mapping[str, Callable] = field(default_factory=dict)
     definition: str = ""
@@ -86,3 +97,28 @@ def get(code) -> Indicator | None:
 
 def all_indicators() -> list[Indicator]:
     return [_REGISTRY[code] for code in sorted(_REGISTRY)]
+
+
+# -- identified reader events -------------------------------------------------
+
+#: Where readers are seen: desk check-ins, checkouts, returns (circulation),
+#: internet sessions (internet), point desks (rotation). Each source is
+#: ``fn(period, institution_ids) -> Select`` of three labelled columns
+#: ``reader_key``, ``institution_id``, ``day`` (the local date), restricted to
+#: the period and institutions and to non-voided events. LIB.VISITS,
+#: ROT.POINT_VISITS and LIB.ACTIVE_READERS count over their union.
+_VISIT_SOURCES: dict[str, Callable] = {}
+
+
+def register_visit_source(name, fn):
+    _VISIT_SOURCES[name] = fn
+    return fn
+
+
+def visit_events(period: Period, institution_ids: Sequence[int]):
+    """All identified reader events of the period as one UNION ALL subquery (or ``None``)."""
+    import sqlalchemy as sa
+    selects = [fn(period, institution_ids) for _name, fn in sorted(_VISIT_SOURCES.items())]
+    if not selects:
+        return None
+    return sa.union_all(*selects).subquery("visit_events")
