@@ -35,3 +35,22 @@ def reader_key(patron_id) -> str:
     if patron_id is None:
         return ""
     return hmac.new(_secret(), f"reader:{int(patron_id)}".encode(), hashlib.sha256).hexdigest()[:24]
+
+
+# -- anonymisation ------------------------------------------------------------
+
+#: Domains that keep reader-linked history register how to detach it:
+#: ``fn(cutoff) -> number of records detached``, where ``cutoff`` is an aware
+#: UTC datetime; records that ended before it lose their ``patron_id`` (their
+#: ``reader_key`` stays, so figures do not change). ``flask privacy anonymise``
+#: runs them all.
+_ANONYMISERS = {}
+
+
+def register_anonymiser(name, fn):
+    _ANONYMISERS[name] = fn
+    return fn
+
+
+def anonymisers():
+    return dict(sorted(_ANONYMISERS.items()))
