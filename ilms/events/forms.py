@@ -33,13 +33,15 @@ class ExhibitionForm(FlaskForm):
     end = _date(_l("Last day"))
     opens_at = TimeField(_l("Opens at"), validators=[Optional()])
     closes_at = TimeField(_l("Closes at"), validators=[Optional()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)],
+                        render_kw={"list": "venue-names", "autocomplete": "off"})
     venue_address = StringField(_l("Venue address (new venues)"), validators=[Optional(), Length(max=300)])
     code = StringField(_l("Code"), validators=[Optional(), Length(max=40)])
 
 
 class StopForm(FlaskForm):
-    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)])
+    venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)],
+                        render_kw={"list": "venue-names", "autocomplete": "off"})
     host = StringField(_l("Host (partner unit)"), validators=[Optional(), Length(max=200)])
     start = _date(_l("First day"))
     end = _date(_l("Last day"))

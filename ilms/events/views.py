@@ -192,7 +192,7 @@ def exhibition_edit(exhibition_id):
 
 
 def _visitor_form(exhibition, form=None):
-    form = form or VisitorForm(formdata=None)
+    form = form or VisitorForm(formdata=None, prefix="visit")
     form.stop.choices = [("", "—")] + [(s.id, f"{s.venue.name} ({services.day_text(s.start)}–"
                                              f"{services.day_text(s.end)})") for s in exhibition.stops]
     if form.date.data is None:
@@ -204,14 +204,14 @@ def _visitor_form(exhibition, form=None):
 def _render_exhibition(exhibition, *, stop_form=None, visitor_form=None, artifact_form=None, status=200):
     q = (request.args.get("q") or "").strip()
     found = services.search_records(q) if q and exhibition.kind == ExhibitionKind.LIBRARY_DISPLAY else []
-    stop_form = stop_form or StopForm(formdata=None)
+    stop_form = stop_form or StopForm(formdata=None, prefix="stop")
     if stop_form.start.data is None:
         stop_form.start.data, stop_form.end.data = exhibition.start, exhibition.end
     return render_template(
         "events/exhibition.html", exhibition=exhibition, can_edit=_can_edit(exhibition),
         targets=EXHIBITION_TRANSITIONS.targets(exhibition.status), stop_form=stop_form,
         visitor_form=_visitor_form(exhibition, visitor_form), artifact_form=artifact_form or FeatureArtifactForm(
-            formdata=None), q=q, found=found, schools=services.schools_of(exhibition),
+            formdata=None, prefix="artifact"), q=q, found=found, schools=services.schools_of(exhibition),
         venue_names=services.venue_names(), featured_ids={f.record_id for f in exhibition.featured_records},
         statuses=ExhibitionStatus), status
 
@@ -251,7 +251,7 @@ def exhibition_status(exhibition_id):
 @staff_required(services.CAPABILITY)
 def stop_add(exhibition_id):
     exhibition = _exhibition_for_change(exhibition_id)
-    form = StopForm()
+    form = StopForm(prefix="stop")
     if form.validate_on_submit():
         try:
             stop = services.add_stop(exhibition, actor=current_user, venue=form.venue.data, host=form.host.data,
@@ -305,7 +305,7 @@ def stop_delete(exhibition_id, stop_id):
 @staff_required(services.CAPABILITY)
 def visitors_add(exhibition_id):
     exhibition = _exhibition_for_change(exhibition_id)
-    form = _visitor_form(exhibition, VisitorForm())
+    form = _visitor_form(exhibition, VisitorForm(prefix="visit"))
     if form.validate_on_submit():
         try:
             stop = services.get_stop(exhibition, form.stop.data) if form.stop.data else None
@@ -364,7 +364,7 @@ def record_remove(exhibition_id, record_id):
 @staff_required(services.CAPABILITY)
 def artifact_feature(exhibition_id):
     exhibition = _exhibition_for_change(exhibition_id)
-    form = FeatureArtifactForm()
+    form = FeatureArtifactForm(prefix="artifact")
     if form.validate_on_submit():
         try:
             artifact = services.artifact_by_code(form.code.data)
