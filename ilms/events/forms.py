@@ -135,7 +135,7 @@ class ActivityForm(FlaskForm):
     participants = IntegerField(_l("Participants"), validators=[Optional(), NumberRange(min=0, max=1_000_000)])
     club = SelectField(_l("Club"), coerce=_int_coerce, choices=[], validate_choice=False)
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
-    repeat = SelectField(_l("Repeat"), choices=[("", _l("Does not repeat"))] + Repeat.choices())
+    repeat = SelectField(_l("Repeat"), choices=[("", _l("Does not repeat"))] + Repeat.choices(), default="")
     until = _date(_l("Repeat until"), required=False)
 
 
