@@ -2,10 +2,21 @@
 import datetime as dt
 
 import pytest
+from flask_babel import force_locale
 
 from ilms.common.permissions import SYSTEM
 from ilms.events import services
 from ilms.extensions import db
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    """Service messages are checked in English here (outside a request ILMS speaks Vietnamese by default).
+
+    Pages are read by users whose language is English, so the same messages appear there.
+    """
+    with force_locale("en"):
+        yield
 
 
 @pytest.fixture
