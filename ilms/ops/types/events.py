@@ -7,7 +7,6 @@ their code, festivals by institution, day and title, courses by institution,
 first day and title. Activities have no natural key: give those lines ids.
 """
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from ...common.errors import Conflict, DomainError
 from ...common.text import clean
@@ -58,7 +57,7 @@ def _apply_visitors(exhibition, stop, visitors, students, actor):
                        "or correct them on the exhibition's page")
     day = stop.start if stop is not None else exhibition.start
     services.record_visitors(exhibition, actor=actor, date=day, visitors=visitors, students=students or 0,
-                             stop=stop, note=str(_l("Imported total")))
+                             stop=stop)
 
 
 def apply_exhibition(data, ctx):
