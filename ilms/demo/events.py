@@ -56,7 +56,8 @@ HERITAGE_EVENTS = [
     (12, 10, "Nghề rèn của người Mông", "Trường PTDT Nội trú tỉnh Lai Châu"),
 ]
 COLLECTIONS = [
-    ("Trang phục các dân tộc", "in_progress", "Còn thiếu trang phục của dân tộc Cống và Si La; đang sưu tầm ở Mường Tè."),
+    ("Trang phục các dân tộc", "in_progress",
+     "Còn thiếu trang phục của dân tộc Cống và Si La; đang sưu tầm ở Mường Tè."),
     ("Nhạc cụ truyền thống", "in_progress", "Đủ nhạc cụ của người Thái, Mông, Dao; thiếu nhạc cụ của người Hà Nhì."),
     ("Công cụ sản xuất và đời sống", "incomplete", "Mới có công cụ làm nương rẫy; chưa có bộ dụng cụ dệt đầy đủ."),
     ("Tư liệu di sản văn hóa phi vật thể", "complete", "Đã ghi âm, ghi hình đủ các làn điệu dân ca tiêu biểu."),
@@ -232,7 +233,8 @@ def _festivals(rng, year):
     made = 0
     centre = org.get_by_code("TTVH")
     services.create_festival(actor=SYSTEM, institution=centre, kind="folk_song",
-                             title="Liên hoan tiếng hát dân ca các dân tộc tỉnh Lai Châu", date=dt.date(year - 1, 9, 15),
+                             title="Liên hoan tiếng hát dân ca các dân tộc tỉnh Lai Châu",
+                             date=dt.date(year - 1, 9, 15),
                              end=dt.date(year - 1, 9, 17), venue="Quảng trường nhân dân tỉnh", participants=620)
     services.create_festival(actor=SYSTEM, institution=centre, kind="ethnic_culture_day",
                              title=f"Ngày hội Văn hóa các dân tộc tỉnh Lai Châu lần thứ {year - 2000}",
@@ -245,7 +247,8 @@ def _festivals(rng, year):
             continue  # one district has not held its festival in this cycle: the compliance view shows it
         held = year - (n % 2)
         kind = rng.choice(["mass_art_festival", "mass_art_show", "folk_song"])
-        title = {"mass_art_festival": "Liên hoan văn nghệ quần chúng", "mass_art_show": "Hội diễn nghệ thuật quần chúng",
+        title = {"mass_art_festival": "Liên hoan văn nghệ quần chúng",
+                 "mass_art_show": "Hội diễn nghệ thuật quần chúng",
                  "folk_song": "Liên hoan tiếng hát dân ca"}[kind]
         services.create_festival(actor=SYSTEM, institution=inst, kind=kind,
                                  title=f"{title} {inst.name.split('huyện ')[-1].split('thành phố ')[-1]}",

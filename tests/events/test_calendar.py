@@ -132,3 +132,16 @@ def test_staff_calendar_month_and_list(client, factories, programme, network):
     assert "Trang phục truyền thống các dân tộc Lai Châu" in listing
     mine = client.get(f"/events/?month={soon(7).strftime('%Y-%m')}&view=list").get_data(as_text=True)
     assert "Sinh hoạt văn nghệ" not in mine      # the museum's own calendar by default
+
+
+def test_command_line_compliance_and_feed(runner, network):
+    services.create_festival(actor=SYSTEM, institution=network["district_b"], title="Hội diễn",
+                             date=dt.date(2023, 6, 1))
+    db.session.commit()
+    result = runner.invoke(args=["events", "compliance", "--year", "2024"])
+    assert result.exit_code == 0, result.output
+    assert "district: 1/2 held a festival between 2023-01-01 and 2024-12-31" in result.output
+    assert "-- " in result.output and "TTVH-TD" in result.output
+    feed = runner.invoke(args=["events", "feed", "--institution", "BTT"])
+    assert feed.exit_code == 0 and icalendar.Calendar.from_ical(feed.output)["X-WR-CALNAME"] == "Bảo tàng tỉnh Lai Châu"
+    assert runner.invoke(args=["events", "feed", "--institution", "NOPE"]).exit_code != 0

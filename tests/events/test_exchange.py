@@ -108,7 +108,8 @@ def test_export_writes_the_same_lines_back(network):
     exported = [json.loads(line) for line in ops.export_lines(Period.year(2024))]
     ours = [line for line in exported if line["type"] != "institution"]
     expected = [{k: v for k, v in line.items() if k != "id"} for line in data
-                if line["type"] != "club" and line.get("date", line.get("start", line.get("accessioned", ""))) >= "2024"]
+                if line["type"] != "club"
+                and line.get("date", line.get("start", line.get("accessioned", ""))) >= "2024"]
     club = next(line for line in ours if line["type"] == "club")
     assert club == OTHERS[1]
     assert sorted(json.dumps(line, sort_keys=True) for line in ours if line["type"] != "club") == sorted(

@@ -192,7 +192,8 @@ def test_a_monthly_story_hour_is_scheduled_once_for_the_year(network):
 
 def test_recurrence_rules():
     from ilms.events.recurrence import occurrences
-    assert occurrences(D(2024, 1, 31), "monthly_day", D(2024, 5, 31)) == [D(2024, 1, 31), D(2024, 3, 31), D(2024, 5, 31)]
+    assert occurrences(D(2024, 1, 31), "monthly_day", D(2024, 5, 31)) == [
+        D(2024, 1, 31), D(2024, 3, 31), D(2024, 5, 31)]
     assert occurrences(D(2024, 3, 30), "monthly_weekday", D(2024, 6, 30)) == [
         D(2024, 3, 30), D(2024, 4, 27), D(2024, 5, 25), D(2024, 6, 29)]
     assert occurrences(D(2024, 1, 1), "weekly", D(2024, 1, 29)) == [D(2024, 1, d) for d in (1, 8, 15, 22, 29)]
