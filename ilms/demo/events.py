@@ -160,8 +160,7 @@ def load_events(rng):
         accession_year = year if n % 5 == 0 else rng.randint(2012, year - 1)
         artifacts.append(services.create_artifact(
             actor=SYSTEM, institution=museum, code=f"BTLC-{accession_year}.{n:03d}", name=name,
-            accessioned=dt.date(accession_year, rng.randint(1, 11 if accession_year == year else 12),
-                                rng.randint(1, 28)),
+            accessioned=min(today, dt.date(accession_year, rng.randint(1, 12), rng.randint(1, 28))),
             collection=collections[index], object_type=kind, material=material,
             ethnicity=ethnicity.match(group).code, heritage="intangible" if intangible else "tangible",
             provenance=rng.choice(["Sưu tầm tại bản", "Hiến tặng của gia đình nghệ nhân", "Mua của người dân"])

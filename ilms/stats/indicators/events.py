@@ -160,13 +160,15 @@ def _mobile_drilldown(period, institution_ids):
 
 
 def _mobile_by_host(period, institution_ids):
-    first_day, base = _stop_rows()
-    query = (sa.select(sa.func.coalesce(sa.func.nullif(ExhibitionStop.host, ""), Venue.name), sa.func.count())
+    first_day, _base = _stop_rows()
+    # One expression object in SELECT and GROUP BY, so PostgreSQL sees the same bound parameter twice.
+    host = sa.func.coalesce(sa.func.nullif(ExhibitionStop.host, ""), Venue.name)
+    query = (sa.select(host, sa.func.count())
              .select_from(Exhibition)
              .outerjoin(ExhibitionStop, ExhibitionStop.exhibition_id == Exhibition.id)
              .outerjoin(Venue, Venue.id == ExhibitionStop.venue_id)
              .where(*_mobile_where(period, _ids(institution_ids), first_day))
-             .group_by(sa.func.coalesce(sa.func.nullif(ExhibitionStop.host, ""), Venue.name)))
+             .group_by(host))
     return _keyed(query)
 
 
@@ -398,7 +400,7 @@ def _compliance_drilldown(period, institution_ids):
 
 def _compliance_by_level(period, institution_ids):
     ids = _ids(institution_ids)
-    levels = dict(db.session.execute(sa.select(Institution.id, Institution.level).where(Institution.id.in_(ids))))
+    levels = dict(db.session.execute(sa.select(Institution.id, Institution.level).where(Institution.id.in_(ids))).all())
     held = _compliant_ids(period, ids)
     out = {}
     for level in Level:
