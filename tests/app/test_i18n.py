@@ -46,10 +46,13 @@ def test_every_interface_string_is_translated_to_vietnamese(tmp_path):
 
 @pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_compiled_catalogue_matches_its_source(po_path):
+    def key(value):  # plural entries come as lists or tuples
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
     with po_path.open("rb") as fh:
-        source = {m.id: m.string for m in read_po(fh) if m.id and m.string and not m.fuzzy}
+        source = {key(m.id): key(m.string) for m in read_po(fh) if m.id and m.string and not m.fuzzy}
     mo_path = po_path.with_suffix(".mo")
     assert mo_path.exists(), f"{mo_path} missing: run scripts/i18n compile"
     with mo_path.open("rb") as fh:
-        compiled = {m.id: m.string for m in read_mo(fh) if m.id}
+        compiled = {key(m.id): key(m.string) for m in read_mo(fh) if m.id}
     assert compiled == source, f"{mo_path} is stale: run scripts/i18n compile"
