@@ -40,6 +40,7 @@ CAPABILITIES = {
     "events.edit": _l("Exhibitions, artifacts, festivals, clubs"),
     "stats.view": _l("Indicator pages and reports"),
     "reports.freeze": _l("Freeze and sign off reports"),
+    "plans.edit": _l("Load and edit plans and their targets"),
     "ops.import": _l("Import and export operational data"),
 }
 
@@ -53,7 +54,7 @@ ROLE_CAPABILITIES = {
     Role.ROTATION: frozenset({"rotation.edit"}),
     Role.INTERNET: frozenset({"internet.edit"}),
     Role.EVENTS: frozenset({"events.edit"}),
-    Role.MANAGER: frozenset({"stats.view", "reports.freeze"}),
+    Role.MANAGER: frozenset({"stats.view", "reports.freeze", "plans.edit"}),
 }
 
 #: Roles whose reach is the whole province rather than one institution.

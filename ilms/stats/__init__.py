@@ -1,9 +1,29 @@
-"""Indicators computed from operational data, plans and their targets (read-only over every domain)."""
+"""Indicators computed from operational data, plans and their targets, reports (read-only over every domain)."""
+from flask_babel import lazy_gettext as _l
+
 from ..common.modules import import_submodules
+from ..common.registry import DashboardPanel, NavItem, register_nav, register_panel
 
 
 def init_app(app):
-    from . import cli, models  # noqa: F401  (models: for migrations)
+    from ..signals import data_changed
+    from . import cache, cli, models, views  # noqa: F401  (models: for migrations)
     import_submodules(f"{__name__}.indicators")
+    app.config.setdefault("STATS_CACHE", True)
+    app.config.setdefault("STATS_CACHE_SIZE", 20000)
+    data_changed.connect(cache.on_data_changed)
+    app.register_blueprint(views.bp)
     app.cli.add_command(cli.indicators_command)
     app.cli.add_command(cli.plan_cli)
+    register_nav(NavItem("stats", "stats.index", _l("Indicators"), "stats.view", order=700))
+    register_panel(DashboardPanel("stats", "stats/_panel.html", "stats.view", context=_panel_context, order=10))
+
+
+def _panel_context(user):
+    from ..common.errors import DomainError
+    from . import pages
+    try:
+        page, targets, rows = pages.headline(user)
+    except DomainError as error:
+        return {"stats_error": error.message}
+    return {"stats_page": page, "stats_targets": targets, "stats_rows": rows}

@@ -17,6 +17,8 @@ class Plan(db.Model):
     year_from = sa.Column(sa.Integer, nullable=False)
     year_to = sa.Column(sa.Integer, nullable=False)
     loaded_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime)
+    updated_by = sa.Column(NFCText(120))   # who last loaded or edited it (name)
 
     targets = relationship("Target", back_populates="plan", cascade="all, delete-orphan",
                            order_by="Target.position")
@@ -71,3 +73,51 @@ class Target(db.Model):
         if self.max is not None and value > self.max:
             return "above"
         return "within"
+
+
+class ReportSnapshot(db.Model):
+    """A report as it was signed off: the figures frozen in a JSON document, with who and when.
+
+    ``scope`` is ``province`` (the consolidated report) or ``inst:CODE``.
+    Freezing again the same report makes a new ``version``; the latest one is
+    the submitted report, earlier ones stay for the record.
+    """
+
+    __tablename__ = "report_snapshots"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    plan_id = sa.Column(sa.Integer, sa.ForeignKey("plans.id"), nullable=False, index=True)
+    kind = sa.Column(sa.String(20), nullable=False)       # half_year | annual
+    year = sa.Column(sa.Integer, nullable=False)
+    scope = sa.Column(sa.String(40), nullable=False)      # province | inst:CODE
+    version = sa.Column(sa.Integer, nullable=False, default=1)
+    period_start = sa.Column(sa.Date, nullable=False)
+    period_end = sa.Column(sa.Date, nullable=False)
+    as_of = sa.Column(sa.Date, nullable=False)            # figures counted up to this day
+    due = sa.Column(sa.Date, nullable=False)
+    frozen_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    frozen_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), nullable=False)
+    note = sa.Column(NFCText(500), nullable=False, default="")
+    document = sa.Column(sa.Text, nullable=False)         # the report's figures as JSON
+
+    plan = relationship("Plan")
+    frozen_by = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("plan_id", "kind", "year", "scope", "version",
+                                          name="uq_report_snapshots_version"),)
+
+
+class DataVersion(db.Model):
+    """A random token per institution, renewed whenever its operational data changes.
+
+    ``ilms.signals.data_changed`` renews the tokens of the institutions it
+    names (row 0 when it names none) in the writer's own transaction, so a
+    cached figure is used only while the token it was computed under is still
+    the committed one, in every worker process.
+    """
+
+    __tablename__ = "stats_data_versions"
+
+    institution_id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)  # 0: every institution
+    token = sa.Column(sa.String(32), nullable=False)
+    changed_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -122,3 +122,42 @@ def visit_events(period: Period, institution_ids: Sequence[int]):
     if not selects:
         return None
     return sa.union_all(*selects).subquery("visit_events")
+
+
+# -- activity lists of the reports ----------------------------------------------
+
+@dataclass(frozen=True)
+class ActivityList:
+    """A list of activities held in a period, printed in the 6-month and annual reports.
+
+    A domain registers one from its module in ``stats/indicators/`` (for
+    example thematic displays, exhibitions, trainings, festivals held).
+    ``rows(period, institution_ids)`` returns a SQLAlchemy ``Select`` with
+    labelled columns, one row per activity, restricted to the period and the
+    institutions, ordered (usually by date); it follows the same column
+    conventions as ``Indicator.drilldown`` (an ``institution_id`` column is
+    shown as the institution, dates as dd/mm/yyyy, no readers' personal data).
+    ``kinds`` are the institution kinds whose reports carry the list.
+    """
+
+    key: str
+    title_vi: str
+    title_en: str
+    kinds: frozenset
+    rows: Callable
+    order: int = 100
+
+    def title(self, locale="vi"):
+        return self.title_vi if str(locale).startswith("vi") else self.title_en
+
+
+_ACTIVITY_LISTS: dict[str, ActivityList] = {}
+
+
+def register_activity_list(activity_list: ActivityList) -> ActivityList:
+    _ACTIVITY_LISTS[activity_list.key] = activity_list
+    return activity_list
+
+
+def activity_lists() -> list[ActivityList]:
+    return sorted(_ACTIVITY_LISTS.values(), key=lambda a: (a.order, a.key))

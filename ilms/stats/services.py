@@ -6,8 +6,9 @@ import sqlalchemy as sa
 import yaml
 from flask_babel import lazy_gettext as _l
 
-from ..common.errors import DomainError
-from ..common.time import Period
+from ..common.errors import Conflict, DomainError, NotFound
+from ..common.permissions import require
+from ..common.time import Period, utcnow
 from ..extensions import db
 from ..org.models import Institution, InstitutionKind, Level
 from . import registry
@@ -48,6 +49,11 @@ def parse_plan(text):
         mark = getattr(error, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""
         raise PlanFileError(_l("The plan file is not valid YAML%(line)s.", line=line))
+    return check_plan_data(data)
+
+
+def check_plan_data(data):
+    """Check a plan given as the YAML's structure (file or edit page) and return it normalised."""
     if not isinstance(data, dict) or not isinstance(data.get("plan"), dict):
         raise PlanFileError(_l("The plan file needs a “plan:” section with code, title and years."))
     head = data["plan"]
@@ -57,51 +63,90 @@ def parse_plan(text):
     years = _years(head, "plan")
     reports = []
     for i, rep in enumerate(data.get("reports") or [], start=1):
-        if rep.get("kind") not in ("half_year", "annual") or not re.match(r"^\d\d-\d\d$", str(rep.get("due", ""))):
+        if (not isinstance(rep, dict) or rep.get("kind") not in ("half_year", "annual")
+                or not _valid_due(rep.get("due"))):
             raise PlanFileError(_l("reports #%(n)d: kind must be half_year or annual, due like \"06-20\".", n=i))
         reports.append({"kind": rep["kind"], "due": str(rep["due"])})
-    targets = []
-    for i, entry in enumerate(data.get("targets") or [], start=1):
-        where = f"targets #{i}"
-        if not isinstance(entry, dict):
-            raise PlanFileError(_l("%(where)s is not a mapping.", where=where))
-        code = entry.get("indicator")
-        if code not in registry.SPEC_CODES:
-            raise PlanFileError(_l("%(where)s: unknown indicator %(code)s.", where=where, code=code))
-        group, level = entry.get("group"), entry.get("level")
-        if (group is None) == (level is None):
-            raise PlanFileError(_l("%(where)s: give either “group” (institution kinds) or “level”.", where=where))
-        kinds = [group] if isinstance(group, str) else list(group or [])
-        if any(k not in KIND_VALUES for k in kinds):
-            raise PlanFileError(_l("%(where)s: unknown institution kind in %(group)s.", where=where, group=group))
-        if level is not None and level not in LEVEL_VALUES:
-            raise PlanFileError(_l("%(where)s: unknown level %(level)s.", where=where, level=level))
-        scope = entry.get("scope", "sum")
-        if scope not in ("sum", "each"):
-            raise PlanFileError(_l("%(where)s: scope must be sum or each.", where=where))
-        low, high = _number(entry, "min", where), _number(entry, "max", where)
-        if low is None and high is None:
-            raise PlanFileError(_l("%(where)s: a target needs min, max or both.", where=where))
-        if low is not None and high is not None and low > high:
-            raise PlanFileError(_l("%(where)s: min is larger than max.", where=where))
-        first, last = _years(entry, where)
-        targets.append({"indicator": code, "kinds": kinds, "level": level, "scope": scope,
-                        "year_from": first, "year_to": last, "min": low, "max": high,
-                        "cycle_years": entry.get("cycle_years"), "group_spec": group})
+    kinds_seen = [r["kind"] for r in reports]
+    if len(set(kinds_seen)) != len(kinds_seen):
+        raise PlanFileError(_l("reports: each kind of report may be listed once."))
+    targets = [check_target(entry, f"targets #{i}") for i, entry in enumerate(data.get("targets") or [], start=1)]
     issued = head.get("issued")
     if isinstance(issued, str):
-        issued = dt.date.fromisoformat(issued)
-    return {"code": str(head["code"]), "title": str(head["title"]), "issued": issued,
+        try:
+            issued = dt.date.fromisoformat(issued)
+        except ValueError:
+            raise PlanFileError(_l("plan: “issued” must be a date like 2015-12-16."))
+    elif issued is not None and not isinstance(issued, dt.date):
+        raise PlanFileError(_l("plan: “issued” must be a date like 2015-12-16."))
+    return {"code": str(head["code"]).strip(), "title": str(head["title"]).strip(), "issued": issued,
             "years": years, "reports": reports, "targets": targets}
 
 
-def load_plan(text):
+def _valid_due(due):
+    if not re.match(r"^\d\d-\d\d$", str(due or "")):
+        return False
+    try:
+        dt.date(2000, int(str(due)[:2]), int(str(due)[3:]))  # 2000: a leap year, so 02-29 is allowed
+    except ValueError:
+        return False
+    return True
+
+
+def check_target(entry, where):
+    """One target of a plan, checked (the same rules for files and the edit page)."""
+    if not isinstance(entry, dict):
+        raise PlanFileError(_l("%(where)s is not a mapping.", where=where))
+    code = entry.get("indicator")
+    if code not in registry.SPEC_CODES:
+        raise PlanFileError(_l("%(where)s: unknown indicator %(code)s.", where=where, code=code))
+    group, level = entry.get("group"), entry.get("level")
+    if (group is None) == (level is None):
+        raise PlanFileError(_l("%(where)s: give either “group” (institution kinds) or “level”.", where=where))
+    kinds = [group] if isinstance(group, str) else list(group or [])
+    if level is None and not kinds:
+        raise PlanFileError(_l("%(where)s: give either “group” (institution kinds) or “level”.", where=where))
+    if any(k not in KIND_VALUES for k in kinds):
+        raise PlanFileError(_l("%(where)s: unknown institution kind in %(group)s.", where=where, group=group))
+    if level is not None and level not in LEVEL_VALUES:
+        raise PlanFileError(_l("%(where)s: unknown level %(level)s.", where=where, level=level))
+    scope = entry.get("scope", "sum")
+    if scope not in ("sum", "each"):
+        raise PlanFileError(_l("%(where)s: scope must be sum or each.", where=where))
+    low, high = _number(entry, "min", where), _number(entry, "max", where)
+    if low is None and high is None:
+        raise PlanFileError(_l("%(where)s: a target needs min, max or both.", where=where))
+    if low is not None and high is not None and low > high:
+        raise PlanFileError(_l("%(where)s: min is larger than max.", where=where))
+    first, last = _years(entry, where)
+    cycle = entry.get("cycle_years")
+    if cycle is not None and (isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 1):
+        raise PlanFileError(_l("%(where)s: “cycle_years” must be a whole number of years, 1 or more.",
+                               where=where))
+    return {"indicator": code, "kinds": kinds, "level": level, "scope": scope,
+            "year_from": first, "year_to": last, "min": low, "max": high,
+            "cycle_years": cycle, "group_spec": group}
+
+
+def load_plan(text, *, actor=None):
     """Create or replace the plan of a YAML document (idempotent: loading twice changes nothing)."""
-    data = parse_plan(text)
-    plan = db.session.scalar(sa.select(Plan).where(Plan.code == data["code"]))
+    if actor is not None:
+        require(actor, "plans.edit")
+    return apply_plan_data(parse_plan(text), actor=actor)
+
+
+def apply_plan_data(data, *, actor=None, plan=None):
+    """Store checked plan data (``check_plan_data``) as a new plan, or into ``plan``."""
+    if plan is None:
+        plan = db.session.scalar(sa.select(Plan).where(Plan.code == data["code"]))
+    elif plan.id is not None:
+        clash = db.session.scalar(sa.select(Plan.id).where(Plan.code == data["code"], Plan.id != plan.id))
+        if clash:
+            raise PlanFileError(_l("Another plan already has the code %(code)s.", code=data["code"]))
     if plan is None:
         plan = Plan(code=data["code"])
         db.session.add(plan)
+    plan.code = data["code"]
     plan.title = data["title"]
     plan.issued = data["issued"]
     plan.year_from, plan.year_to = data["years"]
@@ -111,31 +156,117 @@ def load_plan(text):
                scope=t["scope"], year_from=t["year_from"], year_to=t["year_to"], min=t["min"],
                max=t["max"], cycle_years=t["cycle_years"])
         for i, t in enumerate(data["targets"])]
+    if actor is not None:
+        plan.updated_at = utcnow()
+        plan.updated_by = getattr(actor, "display_name", None) or getattr(actor, "username", "")
     db.session.flush()
     return plan
 
 
-def targets_for(period):
-    """Targets of every plan that cover the period's years (all of them)."""
+def save_plan(data, *, actor, plan=None):
+    """The edit page: store checked plan data into ``plan``, or as a new plan whose code must be free."""
+    require(actor, "plans.edit")
+    if plan is None and db.session.scalar(sa.select(Plan.id).where(Plan.code == data["code"])):
+        raise PlanFileError(_l("Another plan already has the code %(code)s.", code=data["code"]), field="code")
+    if plan is None:
+        plan = Plan(code=data["code"])
+        db.session.add(plan)
+    return apply_plan_data(data, actor=actor, plan=plan)
+
+
+def plan_data(plan):
+    """A stored plan in the YAML's structure (what ``check_plan_data`` accepts)."""
+    targets = []
+    for t in plan.targets:
+        entry = {"indicator": t.indicator}
+        if t.level:
+            entry["level"] = t.level
+        else:
+            kinds = t.kind_list
+            entry["group"] = kinds[0] if len(kinds) == 1 else kinds
+        entry["scope"] = t.scope
+        entry["years"] = [t.year_from, t.year_to]
+        if t.min is not None:
+            entry["min"] = _plain(t.min)
+        if t.max is not None:
+            entry["max"] = _plain(t.max)
+        if t.cycle_years:
+            entry["cycle_years"] = t.cycle_years
+        targets.append(entry)
+    head = {"code": plan.code, "title": plan.title}
+    if plan.issued:
+        head["issued"] = plan.issued
+    head["years"] = [plan.year_from, plan.year_to]
+    return {"plan": head, "reports": [{"kind": r.kind, "due": r.due} for r in plan.reports],
+            "targets": targets}
+
+
+def plan_yaml(plan):
+    """The plan as a YAML file in the shared/plan format (loading it back gives the same plan)."""
+    data = plan_data(plan)
+    lines = ["# " + plan.title, "plan:"]
+    head = data["plan"]
+    lines.append(f"  code: {_yaml_scalar(head['code'])}")
+    lines.append(f"  title: {_yaml_scalar(head['title'])}")
+    if head.get("issued"):
+        lines.append(f"  issued: {head['issued'].isoformat()}")
+    lines.append(f"  years: [{head['years'][0]}, {head['years'][1]}]")
+    lines.append("reports:" if data["reports"] else "reports: []")
+    for rep in data["reports"]:
+        lines.append(f"  - {{kind: {rep['kind']}, due: \"{rep['due']}\"}}")
+    lines.append("targets:" if data["targets"] else "targets: []")
+    for entry in data["targets"]:
+        parts = []
+        for key, value in entry.items():
+            if isinstance(value, list):
+                value = "[" + ", ".join(str(v) for v in value) + "]"
+            parts.append(f"{key}: {value}")
+        lines.append("  - {" + ", ".join(parts) + "}")
+    return "\n".join(lines) + "\n"
+
+
+def _yaml_scalar(text):
+    return yaml.safe_dump(str(text), allow_unicode=True, default_style='"').strip().removesuffix("...").strip()
+
+
+def delete_plan(plan, *, actor):
+    require(actor, "plans.edit")
+    from .models import ReportSnapshot
+    if db.session.scalar(sa.select(ReportSnapshot.id).where(ReportSnapshot.plan_id == plan.id).limit(1)):
+        raise Conflict(_l("Reports of plan %(code)s have been signed off; the plan is kept with them.",
+                          code=plan.code))
+    db.session.delete(plan)
+    db.session.flush()
+
+
+def get_plan(plan_id):
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(_l("This plan does not exist."))
+    return plan
+
+
+def all_plans():
+    return db.session.scalars(sa.select(Plan).order_by(Plan.year_from.desc(), Plan.code)).all()
+
+
+def targets_for(period, plan=None):
+    """Targets of every plan (or of ``plan``) that cover the period's years."""
     query = (sa.select(Target).join(Plan)
              .where(Target.year_from <= period.start.year, Target.year_to >= period.end.year)
              .order_by(Plan.code, Target.position))
+    if plan is not None:
+        query = query.where(Target.plan_id == plan.id)
     return db.session.scalars(query).all()
 
 
 # -- the indicator document ---------------------------------------------------
 
-def _group_key(indicator, inst):
+def group_key(indicator, inst):
     return inst.level.value if indicator.group_by == "level" else inst.kind.value
 
 
-def _group_value(indicator, period, members, values):
-    if indicator.group is not None:
-        return indicator.rounded(indicator.group(period, [i.id for i in members]))
-    return indicator.rounded(sum(values.get(i.id, 0) for i in members))
-
-
-def indicator_document(period: Period, institution=None):
+def indicator_document(period: Period, institution=None, *, engine=None):
     """The document of exchange.md for ``period``, the whole province or one institution.
 
     Rows of ``figures`` cover every active institution of a kind the
@@ -143,52 +274,65 @@ def indicator_document(period: Period, institution=None):
     of each kind (or level, for indicators grouped by level) among those
     shown. ``targets`` hold every plan target covering the period; with one
     institution chosen, only targets that concern that institution alone.
+    Figures come fresh from the indicators unless an ``engine`` is given.
     """
+    from .engine import Engine
+    engine = engine or Engine(cached=False)
     network = db.session.scalars(sa.select(Institution).where(Institution.active.is_(True))
                                  .order_by(Institution.code)).all()
     shown = [institution] if institution is not None else network
-    figures, groups, computed = [], [], {}
+    figures, groups = [], []
     for indicator in registry.all_indicators():
         applicable = [i for i in shown if indicator.applies_to(i)]
         if not applicable:
             continue
-        values = indicator.compute(period, [i.id for i in applicable])
-        computed[indicator.code] = values
+        values = engine.values(indicator, period, [i.id for i in applicable])
         for inst in applicable:
             figures.append({"indicator": indicator.code, "institution": inst.code,
                             "value": indicator.rounded(values.get(inst.id, 0))})
         by_group = {}
         for inst in applicable:
-            by_group.setdefault(_group_key(indicator, inst), []).append(inst)
+            by_group.setdefault(group_key(indicator, inst), []).append(inst)
         key_name = "level" if indicator.group_by == "level" else "group"
         for key in sorted(by_group):
             groups.append({"indicator": indicator.code, key_name: key,
-                           "value": _group_value(indicator, period, by_group[key], values)})
-    targets = [row for target in targets_for(period)
-               if (row := _target_row(target, period, network, institution, computed)) is not None]
+                           "value": engine.group(indicator, period, [i.id for i in by_group[key]])})
+    targets = []
+    for target in targets_for(period):
+        members = target_members(target, network, institution)
+        if members:
+            targets.append(target_row(engine, target, period, members))
     return {"period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
             "figures": figures, "groups": groups, "targets": targets}
 
 
-def _target_members(target, network):
-    if target.level:
-        return [i for i in network if i.level.value == target.level]
-    kinds = set(target.kind_list)
-    return [i for i in network if i.kind.value in kinds]
-
-
-def _target_row(target, period, network, institution, computed):
+def target_group_members(target, network):
+    """Active institutions the target names (its kinds or level) that its indicator applies to."""
     indicator = registry.get(target.indicator)
     if indicator is None:
-        return None
-    members = [i for i in _target_members(target, network) if indicator.applies_to(i)]
+        return []
+    if target.level:
+        named = [i for i in network if i.level.value == target.level]
+    else:
+        kinds = set(target.kind_list)
+        named = [i for i in network if i.kind.value in kinds]
+    return [i for i in named if indicator.applies_to(i)]
+
+
+def target_members(target, network, institution=None):
+    """The institutions a target is evaluated over; with one institution, only targets about it alone."""
+    members = target_group_members(target, network)
     if institution is not None:
         if target.scope == "each" and institution in members:
-            members = [institution]
-        elif members != [institution]:
-            return None
-    if not members:
-        return None
+            return [institution]
+        if members != [institution]:
+            return []
+    return members
+
+
+def target_row(engine, target, period, members):
+    """A target's row of the document: range, value and status (and who meets an ``each`` target)."""
+    indicator = registry.get(target.indicator)
     row = {"indicator": target.indicator}
     if target.level:
         row["level"] = target.level
@@ -197,22 +341,25 @@ def _target_row(target, period, network, institution, computed):
         row["group"] = kinds[0] if len(kinds) == 1 else kinds
     row.update({"scope": target.scope, "min": _plain(target.min), "max": _plain(target.max)})
     if target.scope == "sum":
-        values = indicator.compute(period, [i.id for i in members])
-        value = _group_value(indicator, period, members, values)
+        value = engine.group(indicator, period, [i.id for i in members])
         row.update({"value": value, "status": target.status(value)})
     else:
-        values = computed.get(indicator.code) or indicator.compute(period, [i.id for i in members])
+        values = engine.values(indicator, period, [i.id for i in members])
         statuses = {i.code: target.status(indicator.rounded(values.get(i.id, 0))) for i in members}
-        meeting = [code for code, status in statuses.items() if status == "within"]
-        if all(s == "within" for s in statuses.values()):
-            status = "within"
-        elif any(s == "below" for s in statuses.values()):
-            status = "below"
-        else:
-            status = "above"
-        row.update({"value": len(meeting), "status": status, "institutions": len(members),
+        row.update({"value": sum(1 for s in statuses.values() if s == "within"),
+                    "status": each_status(statuses.values()), "institutions": len(members),
                     "not_meeting": sorted(code for code, s in statuses.items() if s != "within")})
     return row
+
+
+def each_status(statuses):
+    """An ``each`` target is within when every institution is; below when any is below."""
+    statuses = list(statuses)
+    if all(s == "within" for s in statuses):
+        return "within"
+    if any(s == "below" for s in statuses):
+        return "below"
+    return "above"
 
 
 def _plain(number):

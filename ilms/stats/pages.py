@@ -1,0 +1,276 @@
+"""The indicator page: every registered indicator for a period and a scope, against the plans."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..common.errors import NotFound
+from ..common.time import Period, local_today
+from ..org.models import InstitutionKind, Level
+from . import registry
+from . import scope as scopes
+from .charts import trend_svg
+from .engine import Engine
+from .services import each_status, group_key, target_group_members, target_row, targets_for
+
+STATUS_WORDS = {"below": _l("below target"), "within": _l("within target"), "above": _l("above target")}
+STATUS_SO_FAR = {"below": _l("below target so far"), "within": _l("within target so far"),
+                 "above": _l("above target so far")}
+STATUS_MARKS = {"below": "▼", "within": "●", "above": "▲"}
+
+
+def fmt(value, decimals=0):
+    if value is None:
+        return "–"
+    return format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""))
+
+
+def group_label(indicator, key):
+    if indicator.group_by == "level":
+        return Level(key).label
+    return InstitutionKind(key).label
+
+
+def target_group_label(target):
+    if target.level:
+        return _("%(level)s level", level=Level(target.level).label)
+    return ", ".join(str(InstitutionKind(k).label) for k in target.kind_list)
+
+
+def range_text(low, high, decimals=0):
+    if low is not None and high is not None:
+        return f"{fmt(low, decimals)}–{fmt(high, decimals)}"
+    if low is not None:
+        return _("at least %(n)s", n=fmt(low, decimals))
+    return _("at most %(n)s", n=fmt(high, decimals))
+
+
+def chance_sentence(projection, low, high, decimals=0):
+    """The chance of meeting a target, said plainly."""
+    end = projection.period.end.strftime("%d/%m/%Y")
+    value = fmt(projection.projected, decimals)
+    if projection.method == "history":
+        years = projection.years
+        span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+        basis = _("the same months of %(years)s", years=span)
+    else:
+        basis = _("the pace so far (no earlier year to compare with)")
+    chance = projection.chance(low, high)
+    if chance == "likely":
+        return _("Likely to be met: about %(value)s by %(end)s, going by %(basis)s.",
+                 value=value, end=end, basis=basis)
+    if chance == "over":
+        return _("Likely to go above the maximum: about %(value)s by %(end)s, going by %(basis)s.",
+                 value=value, end=end, basis=basis)
+    if chance == "unlikely":
+        if low is not None and projection.projected < low:
+            return _("Unlikely to be met: about %(value)s by %(end)s, going by %(basis)s; "
+                     "%(needed)s more are needed to reach %(min)s.", value=value, end=end, basis=basis,
+                     needed=fmt(max(0, low - projection.to_date), decimals), min=fmt(low, decimals))
+        return _("Unlikely to be met: about %(value)s by %(end)s, going by %(basis)s.",
+                 value=value, end=end, basis=basis)
+    meeting, total = projection.meeting(low, high)
+    return _("Uncertain: about %(value)s by %(end)s; %(k)d of %(n)d earlier years would have met it "
+             "from here.", value=value, end=end, k=meeting, n=total)
+
+
+@dataclass
+class IndicatorRow:
+    indicator: object
+    ids: list
+    value: float
+    last_value: float
+    change: float | None
+    projection: object
+    monthly: list
+    monthly_last: list
+    chart: object
+    chart_large: object
+    groups: list = field(default_factory=list)        # (key, label, ids, value)
+    institutions: list = field(default_factory=list)  # (inst, value)
+    breakdowns: list = field(default_factory=list)    # (name, [(key, value)])
+
+    @property
+    def code(self):
+        return self.indicator.code
+
+
+@dataclass
+class TargetRow:
+    target: object
+    plan: object
+    indicator: object
+    members: list
+    row: dict | None
+    last_row: dict | None = None
+    projection: object = None
+    chance: str = ""
+    each: list = field(default_factory=list)          # (inst, value, status, projection)
+    projected_meeting: int | None = None
+
+    @property
+    def status(self):
+        return self.row["status"] if self.row else None
+
+
+@dataclass
+class IndicatorPage:
+    period: Period
+    scope: object
+    scope_label: str
+    members: list
+    as_of: dt.date | None
+    last_period: Period
+    rows: list
+    targets: list
+    plan: object
+    network: list
+
+    @property
+    def is_current(self):
+        return self.as_of is not None
+
+
+def _scope_target_members(target, scope, network, members):
+    group = target_group_members(target, network)
+    if scope.kind == "province":
+        return group
+    member_ids = {m.id for m in members}
+    if scope.is_institution:
+        inst = members[0]
+        if target.scope == "each":
+            return [inst] if inst in group else []
+        return group if group == [inst] else []
+    if target.scope == "each":
+        return [m for m in group if m.id in member_ids]
+    return group if group and all(m.id in member_ids for m in group) else []
+
+
+def build_page(period: Period, scope, *, user, plan=None, today=None, engine=None, details=True):
+    network = scopes.network()
+    members = scope.members(network)
+    if not members:
+        raise NotFound(_l("No active institution matches this choice (%(scope)s).", scope=scope.key))
+    scopes.check_scope(user, scope, members)
+    today = today or local_today()
+    as_of = today if period.start <= today < period.end else None
+    engine = engine or Engine()
+    so_far = Period(period.start, as_of) if as_of else period
+    last_period = so_far.shifted_years(-1)
+    rows = []
+    for indicator in registry.all_indicators():
+        applicable = [i for i in members if indicator.applies_to(i)]
+        if not applicable:
+            continue
+        ids = [i.id for i in applicable]
+        value = engine.group(indicator, period, ids)
+        last_value = engine.group(indicator, last_period, ids)
+        change = ((value - last_value) / last_value * 100) if last_value else None
+        projection = engine.project(indicator, period, ids, as_of) if as_of else None
+        monthly = engine.monthly(indicator, period, ids, until=as_of)
+        monthly_last = engine.monthly(indicator, period.shifted_years(-1), ids)
+        labels = [m for m, _v in monthly]
+        this_values = [v for _m, v in monthly]
+        last_values = [v for _m, v in monthly_last][:len(labels)]
+        title = _("%(name)s by month: bars this period, dashed line a year earlier", name=indicator.name(_locale()))
+        row = IndicatorRow(indicator=indicator, ids=ids, value=value, last_value=last_value, change=change,
+                           projection=projection, monthly=monthly, monthly_last=monthly_last,
+                           chart=trend_svg(labels, this_values, last_values, title=title),
+                           chart_large=None)
+        if details:
+            row.chart_large = trend_svg(labels, this_values, last_values, width=560, height=150, title=title,
+                                        axis=True, legend=(str(period.start.year), _("a year earlier")))
+            by_group = {}
+            for inst in applicable:
+                by_group.setdefault(group_key(indicator, inst), []).append(inst)
+            if len(applicable) > 1:
+                row.groups = [(key, group_label(indicator, key), [i.id for i in by_group[key]],
+                               engine.group(indicator, period, [i.id for i in by_group[key]]))
+                              for key in sorted(by_group)]
+                per_inst = engine.rounded_values(indicator, period, ids)
+                row.institutions = [(inst, per_inst.get(inst.id, 0)) for inst in applicable]
+            for name in sorted(indicator.breakdowns):
+                values = engine.breakdown(indicator, name, period, ids)
+                row.breakdowns.append((name, sorted(values.items(), key=lambda kv: (-kv[1], str(kv[0])))))
+        rows.append(row)
+    target_rows = []
+    for target in targets_for(period, plan):
+        indicator = registry.get(target.indicator)
+        if indicator is None:
+            if scope.kind == "province":
+                target_rows.append(TargetRow(target=target, plan=target.plan, indicator=None, members=[], row=None))
+            continue
+        t_members = _scope_target_members(target, scope, network, members)
+        if not t_members:
+            continue
+        result = TargetRow(target=target, plan=target.plan, indicator=indicator, members=t_members,
+                           row=target_row(engine, target, period, t_members),
+                           last_row=target_row(engine, target, last_period, t_members))
+        ids = [i.id for i in t_members]
+        if target.scope == "sum":
+            if as_of:
+                result.projection = engine.project(indicator, period, ids, as_of)
+                result.chance = chance_sentence(result.projection, target.min, target.max, indicator.decimals)
+        else:
+            values = engine.rounded_values(indicator, period, ids)
+            projections = engine.project_each(indicator, period, ids, as_of) if as_of else {}
+            result.each = [(inst, values.get(inst.id, 0), target.status(values.get(inst.id, 0)),
+                            projections.get(inst.id)) for inst in t_members]
+            if projections:
+                result.projected_meeting = sum(
+                    1 for p in projections.values() if target.status(p.projected) == "within")
+        target_rows.append(result)
+    return IndicatorPage(period=period, scope=scope, scope_label=str(scope.label(network)), members=members,
+                         as_of=as_of, last_period=last_period, rows=rows, targets=target_rows, plan=plan,
+                         network=network)
+
+
+def _locale():
+    from flask_babel import get_locale
+    return str(get_locale() or "vi")
+
+
+def headline(user, *, today=None, limit=8):
+    """The dashboard panel: the current year's targets (or main figures) for the user's scope, with status."""
+    today = today or local_today()
+    network = scopes.network()
+    scope = scopes.default_scope(user, network)
+    page = build_page(Period.year(today.year), scope, user=user, today=today, details=False)
+    return page, [t for t in page.targets if t.row is not None][:limit], page.rows[:limit]
+
+
+__all__ = ["STATUS_MARKS", "STATUS_SO_FAR", "STATUS_WORDS", "build_page", "chance_sentence", "each_status",
+           "fmt", "headline", "range_text", "target_group_label"]
+
+
+BREAKDOWN_TITLES = {"source": _l("By source of the copies"), "ethnicity": _l("By ethnic group"),
+                    "sex": _l("By sex"), "students": _l("Students among them"), "kind": _l("By kind"),
+                    "level": _l("By level"), "category": _l("By reader category")}
+
+
+def breakdown_title(name):
+    return BREAKDOWN_TITLES.get(name, name.replace("_", " ").capitalize())
+
+
+def breakdown_label(name, key):
+    """A breakdown key in words: acquisition sources, ethnic groups (GSO codes), sexes, reader categories."""
+    from ..catalog.models import AcquisitionSource
+    from ..common import ethnicity
+    from ..patrons.models import PatronCategory, Sex
+    if key is None or key == "":
+        return _("not recorded")
+    vocabularies = {"source": AcquisitionSource, "sex": Sex, "category": PatronCategory}
+    if name in vocabularies:
+        try:
+            return vocabularies[name](key).label
+        except ValueError:
+            return str(key)
+    if name == "ethnicity":
+        return ethnicity.name_of(key) or str(key)
+    labels = {"students": _("students"), "others": _("others"), "minority": _("ethnic minorities"),
+              "kinh": _("Kinh")}
+    return labels.get(str(key), str(key))

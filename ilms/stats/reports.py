@@ -1,0 +1,274 @@
+"""The plan's 6-month and annual reports: built from the figures, frozen when signed off, revised after.
+
+A report is a plain JSON-able document (``build_report``), so the page, the
+XLSX and the PDF render the same numbers, and a frozen report is that
+document stored as it was signed off (``ReportSnapshot``). Later corrections
+of the data show as ``revisions``: the figures computed again for the same
+period and the same "as of" day, compared with the frozen ones.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from ..common.errors import DomainError, NotFound
+from ..common.permissions import require
+from ..common.time import Period, local_today
+from ..extensions import db
+from . import registry
+from . import scope as scopes
+from .drill import activity_rows
+from .engine import Engine
+from .models import Plan, ReportSnapshot
+from .services import group_key, target_members, target_row, targets_for
+
+KIND_LABELS = {"half_year": _l("6-month report"), "annual": _l("Annual report")}
+
+
+class ReportError(DomainError):
+    pass
+
+
+def report_period(kind, year):
+    return Period.half_year(year) if kind == "half_year" else Period.year(year)
+
+
+def plan_report(plan, kind):
+    rep = next((r for r in plan.reports if r.kind == kind), None)
+    if rep is None:
+        raise NotFound(_l("Plan %(code)s asks for no report of this kind.", code=plan.code))
+    return rep
+
+
+def due_date(plan, kind, year):
+    due = plan_report(plan, kind).due
+    month, day = int(due[:2]), int(due[3:])
+    try:
+        return dt.date(year, month, day)
+    except ValueError:   # 29 February in a common year
+        return dt.date(year, month, 28)
+
+
+def report_scope(text):
+    scope = scopes.parse_scope(text)
+    if scope.kind not in ("province", "inst"):
+        raise ReportError(_l("A report is made for one institution or consolidated for the province."))
+    return scope
+
+
+def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engine=None):
+    """The report's document: period, due date, figures to date with estimates, targets, activities."""
+    plan_report(plan, kind)
+    if not plan.year_from <= year <= plan.year_to:
+        raise ReportError(_l("Plan %(code)s runs from %(first)d to %(last)d; choose a year in it.",
+                             code=plan.code, first=plan.year_from, last=plan.year_to))
+    period = report_period(kind, year)
+    today = today or local_today()
+    if as_of is None:
+        if today < period.start:
+            raise ReportError(_l("The reporting period starts on %(day)s; there is nothing to report yet.",
+                                 day=period.start.strftime("%d/%m/%Y")))
+        as_of = min(today, period.end)
+    network = scopes.network()
+    members = scope.members(network)
+    if not members:
+        raise NotFound(_l("No active institution matches this choice (%(scope)s).", scope=scope.key))
+    scopes.check_scope(user, scope, members)
+    engine = engine or Engine()
+    estimating = as_of < period.end
+    so_far = Period(period.start, as_of)
+    institution = members[0] if scope.is_institution else None
+    doc = {
+        "format": 1, "plan": {"id": plan.id, "code": plan.code, "title": plan.title},
+        "kind": kind, "year": year, "scope": scope.key, "scope_label": str(scope.label(network)),
+        "institution": institution.code if institution else None,
+        "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+        "as_of": as_of.isoformat(), "due": due_date(plan, kind, year).isoformat(),
+        "prepared_by": getattr(user, "display_name", ""),
+        "prepared_for": institution.name if institution else str(_l("Whole province")),
+        "prepared_on": today.isoformat(), "estimate": estimating,
+        "indicators": [], "groups": [], "figures": [], "targets": [], "activities": [],
+    }
+    for indicator in registry.all_indicators():
+        applicable = [i for i in members if indicator.applies_to(i)]
+        if not applicable:
+            continue
+        ids = [i.id for i in applicable]
+        value = engine.group(indicator, so_far, ids)
+        total = engine.project(indicator, period, ids, as_of).projected if estimating else value
+        last = engine.group(indicator, so_far.shifted_years(-1), ids)
+        doc["indicators"].append({"indicator": indicator.code, "value": value, "total": total,
+                                  "estimate": _estimate(total, value, estimating), "last_year": last})
+        if institution is None:
+            by_group = {}
+            for inst in applicable:
+                by_group.setdefault(group_key(indicator, inst), []).append(inst.id)
+            key_name = "level" if indicator.group_by == "level" else "group"
+            for key in sorted(by_group):
+                g_value = engine.group(indicator, so_far, by_group[key])
+                g_total = (engine.project(indicator, period, by_group[key], as_of).projected
+                           if estimating else g_value)
+                doc["groups"].append({"indicator": indicator.code, key_name: key, "value": g_value,
+                                      "total": g_total, "estimate": _estimate(g_total, g_value, estimating)})
+            values = engine.rounded_values(indicator, so_far, ids)
+            projected = engine.project_each(indicator, period, ids, as_of) if estimating else {}
+            for inst in applicable:
+                i_value = values.get(inst.id, 0)
+                i_total = projected[inst.id].projected if estimating else i_value
+                doc["figures"].append({"indicator": indicator.code, "institution": inst.code, "value": i_value,
+                                       "total": i_total, "estimate": _estimate(i_total, i_value, estimating)})
+    for target in targets_for(period, plan):
+        if registry.get(target.indicator) is None:
+            continue
+        t_members = target_members(target, network, institution)
+        if not t_members:
+            continue
+        row = target_row(engine, target, so_far, t_members)
+        indicator = registry.get(target.indicator)
+        if estimating and target.scope == "sum":
+            projection = engine.project(indicator, period, [i.id for i in t_members], as_of)
+            row["total"] = projection.projected
+            row["total_status"] = target.status(projection.projected)
+        elif estimating:
+            projections = engine.project_each(indicator, period, [i.id for i in t_members], as_of)
+            row["total"] = sum(1 for p in projections.values() if target.status(p.projected) == "within")
+            row["total_status"] = "within" if row["total"] == len(t_members) else (
+                "below" if any(target.status(p.projected) == "below" for p in projections.values()) else "above")
+        else:
+            row["total"], row["total_status"] = row["value"], row["status"]
+        doc["targets"].append(row)
+    kinds = {m.kind.value for m in members}
+    for activity in registry.activity_lists():
+        if not kinds & set(activity.kinds):
+            continue
+        ids = [m.id for m in members if m.kind.value in activity.kinds]
+        columns, rows = activity_rows(activity, so_far, ids)
+        doc["activities"].append({"key": activity.key, "title_vi": activity.title_vi,
+                                  "title_en": activity.title_en, "columns": columns, "rows": rows})
+    return doc
+
+
+def _estimate(total, value, estimating):
+    return (total - value) if estimating else None
+
+
+# -- freezing ------------------------------------------------------------------
+
+def _freeze_institution(scope):
+    if scope.is_institution:
+        from ..org.services import get_by_code
+        return get_by_code(scope.value)
+    return None
+
+
+def snapshots_of(plan, kind, year, scope):
+    return db.session.scalars(sa.select(ReportSnapshot).where(
+        ReportSnapshot.plan_id == plan.id, ReportSnapshot.kind == kind, ReportSnapshot.year == year,
+        ReportSnapshot.scope == scope.key).order_by(ReportSnapshot.version.desc())).all()
+
+
+def freeze_report(plan, kind, year, scope, *, actor, note="", today=None):
+    """Sign off the report as it stands today: a new snapshot version with who and when."""
+    require(actor, "reports.freeze", _freeze_institution(scope))
+    earlier = snapshots_of(plan, kind, year, scope)
+    note = (note or "").strip()
+    if earlier and not note:
+        raise ReportError(_l("This report was signed off already (version %(n)d); say why it is sent again.",
+                             n=earlier[0].version), field="note")
+    doc = build_report(plan, kind, year, scope, user=actor, today=today)
+    snapshot = ReportSnapshot(plan_id=plan.id, kind=kind, year=year, scope=scope.key,
+                              version=(earlier[0].version + 1) if earlier else 1,
+                              period_start=dt.date.fromisoformat(doc["period"]["start"]),
+                              period_end=dt.date.fromisoformat(doc["period"]["end"]),
+                              as_of=dt.date.fromisoformat(doc["as_of"]),
+                              due=dt.date.fromisoformat(doc["due"]), frozen_by_id=actor.id, note=note[:500],
+                              document=json.dumps(doc, ensure_ascii=False, sort_keys=True))
+    db.session.add(snapshot)
+    db.session.flush()
+    return snapshot
+
+
+def get_snapshot(snapshot_id, *, user):
+    snapshot = db.session.get(ReportSnapshot, snapshot_id)
+    if snapshot is None:
+        raise NotFound(_l("This signed-off report does not exist."))
+    scope = scopes.parse_scope(snapshot.scope)
+    members = scope.members(scopes.network())
+    scopes.check_scope(user, scope, members)
+    return snapshot
+
+
+def snapshot_document(snapshot):
+    return json.loads(snapshot.document)
+
+
+def revisions(snapshot, *, user, engine=None):
+    """Figures that differ now from the frozen ones (same period, same "as of" day).
+
+    ``[{"what": ..., "indicator", "institution"/"group"/"level", "frozen", "current", "difference"}]``
+    """
+    frozen = snapshot_document(snapshot)
+    plan = db.session.get(Plan, snapshot.plan_id)
+    current = build_report(plan, snapshot.kind, snapshot.year, scopes.parse_scope(snapshot.scope), user=user,
+                           as_of=snapshot.as_of, today=snapshot.as_of, engine=engine)
+    out = []
+
+    def compare(section, key_fields):
+        now = {tuple(_key(row, key_fields)): row for row in current[section]}
+        then = {tuple(_key(row, key_fields)): row for row in frozen[section]}
+        for key in sorted(set(now) | set(then), key=lambda k: [str(x) for x in k]):
+            before = then.get(key, {}).get("value")
+            after = now.get(key, {}).get("value")
+            if before != after:
+                entry = {"section": section, "indicator": key[0], "frozen": before, "current": after,
+                         "difference": (after or 0) - (before or 0)}
+                entry.update({f: v for f, v in zip(key_fields[1:], key[1:])})
+                out.append(entry)
+
+    compare("indicators", ("indicator",))
+    compare("groups", ("indicator", "group", "level"))
+    compare("figures", ("indicator", "institution"))
+    compare("targets", ("indicator", "group", "level", "scope"))
+    return out
+
+
+def _key(row, fields):
+    out = []
+    for f in fields:
+        value = row.get(f)
+        out.append(tuple(value) if isinstance(value, list) else value)
+    return out
+
+
+def indicator_name(code):
+    indicator = registry.get(code)
+    return indicator.name(str(get_locale() or "vi")) if indicator else code
+
+
+def report_list(plan, year, *, user):
+    """The reports of a plan for a year the user may see: ``[(kind, due, scope key, label, latest snapshot)]``."""
+    network = scopes.network()
+    allowed = scopes.visible_ids(user)
+    scope_rows = []
+    if allowed is None:
+        scope_rows.append(("province", str(_l("Whole province (consolidated)"))))
+    applicable_kinds = {k for ind in registry.all_indicators() for k in ind.kinds}
+    for inst in sorted(network, key=lambda i: i.name_sort):
+        if allowed is not None and inst.id not in allowed:
+            continue
+        if inst.kind.value in applicable_kinds or not applicable_kinds:
+            scope_rows.append((f"inst:{inst.code}", inst.name))
+    latest = {}
+    for snap in db.session.scalars(sa.select(ReportSnapshot).where(
+            ReportSnapshot.plan_id == plan.id, ReportSnapshot.year == year)
+            .order_by(ReportSnapshot.version)).all():
+        latest[(snap.kind, snap.scope)] = snap
+    out = []
+    for rep in plan.reports:
+        for key, label in scope_rows:
+            out.append((rep.kind, due_date(plan, rep.kind, year), key, label, latest.get((rep.kind, key))))
+    return out
