@@ -62,6 +62,13 @@ def header_lines(doc, snapshot=None):
     return lines
 
 
+def _target_value(row):
+    """A target's value: the total, or for ``each`` targets how many of how many meet it."""
+    if row.get("scope") == "each":
+        return f"{row['value']}/{row['institutions']}"
+    return fmt(row["value"])
+
+
 def _target_range(row):
     return range_text(row.get("min"), row.get("max"))
 
@@ -230,28 +237,29 @@ def report_pdf(doc, *, snapshot=None, revisions=None):
         grid([_("Code"), _("Indicator"), _("Who"), _("Target"), _("Value to date"), _("Status"),
               _("Expected at period end (est.)")],
              [[t["indicator"], indicator_name(t["indicator"]), _group_text(t) + f" ({_scope_word(t)})",
-               _target_range(t), fmt(t["value"]), _status(t["status"]),
-               (fmt(t["total"]) + est + " " + _status(t["total_status"])) if doc["estimate"] else ""]
-              for t in doc["targets"]], (24, 52, 46, 26, 20, 30, 48), numeric=(4,))
+               _target_range(t), _target_value(t), _status(t["status"]),
+               (_target_value(dict(t, value=t["total"])) + est + " " + _status(t["total_status"]))
+               if doc["estimate"] else ""]
+              for t in doc["targets"]], (38, 55, 50, 26, 22, 36, 50), numeric=(4,))
     section(_("Indicators"))
     grid([_("Code"), _("Indicator"), _("Value to date"), _("Estimated remainder (est.)"),
           _("Estimated total (est.)"), _("Same period last year")],
          [[i["indicator"], indicator_name(i["indicator"]), fmt(i["value"]),
            fmt(i["estimate"]) + est if i["estimate"] is not None else "",
            fmt(i["total"]) + est if doc["estimate"] else "", fmt(i["last_year"])] for i in doc["indicators"]],
-         (26, 90, 30, 40, 40, 40), numeric=(2, 3, 4, 5))
+         (38, 89, 30, 40, 40, 40), numeric=(2, 3, 4, 5))
     if doc["groups"]:
         section(_("By type of institution"))
         grid([_("Code"), _("Indicator"), _("Who"), _("Value to date"), _("Estimated total (est.)")],
              [[g["indicator"], indicator_name(g["indicator"]), _group_text(g), fmt(g["value"]),
                fmt(g["total"]) + est if doc["estimate"] else ""] for g in doc["groups"]],
-             (26, 90, 70, 40, 40), numeric=(3, 4))
+             (38, 89, 70, 40, 40), numeric=(3, 4))
     if doc["figures"]:
         section(_("By institution"))
         grid([_("Code"), _("Indicator"), _("Institution code"), _("Value to date"), _("Estimated total (est.)")],
              [[f["indicator"], indicator_name(f["indicator"]), f["institution"], fmt(f["value"]),
                fmt(f["total"]) + est if doc["estimate"] else ""] for f in doc["figures"]],
-             (26, 100, 40, 50, 50), numeric=(3, 4))
+             (38, 99, 40, 50, 50), numeric=(3, 4))
     for activity in doc["activities"]:
         section(_activity_title(activity))
         if activity["rows"]:
@@ -264,7 +272,7 @@ def report_pdf(doc, *, snapshot=None, revisions=None):
         grid([_("Code"), _("Indicator"), _("Where"), _("Frozen"), _("Now"), _("Difference")],
              [[r["indicator"], indicator_name(r["indicator"]), revision_where(r), fmt(r["frozen"]),
                fmt(r["current"]), f"{r['difference']:+,}".replace(",", ".")] for r in revisions],
-             (26, 90, 50, 35, 35, 35), numeric=(3, 4, 5))
+             (38, 89, 50, 33, 33, 34), numeric=(3, 4, 5))
     pdf.ln(8)
     pdf.set_font("DejaVu", "B", 10)
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2

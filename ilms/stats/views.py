@@ -1,7 +1,8 @@
 """Indicator pages, drill-down, plans and reports."""
 import datetime as dt
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -102,7 +103,7 @@ def records(code):
         indicator, chunks = drill.drill_csv(code, period, scope, user=current_user)
         name = f"{indicator.code}_{period.start.isoformat()}_{period.end.isoformat()}_{scope.key}.csv"
         name = name.replace(":", "-").replace(",", "+")
-        return Response(chunks, mimetype="text/csv",
+        return Response(stream_with_context(chunks), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
     result = drill.drill_page(code, period, scope, user=current_user, page=page_number(),
                               per_page=current_app.config.get("PAGE_SIZE", 50))

@@ -131,8 +131,11 @@ class Data:
     def copies(self, inst, day, count=1, source="purchase"):
         if self.record is None:
             self.record = catalog.create_minimal_record(title="Sách thử thống kê")
-        items = catalog.add_copies(self.record, institution=inst, actor=SYSTEM, source=source, accessioned=day,
-                                   count=count)
+        items = []
+        while count > 0:   # the service adds at most 1000 at a time
+            items += catalog.add_copies(self.record, institution=inst, actor=SYSTEM, source=source,
+                                        accessioned=day, count=min(count, 1000))
+            count -= 1000
         data_changed.send("catalog", institution_ids=[inst.id])
         db.session.commit()
         return items
@@ -146,7 +149,7 @@ class Data:
 
     def visits(self, inst, day, count=1, reader="r"):
         db.session.execute(VISITS.insert(), [{"institution_id": inst.id, "day": day,
-                                              "reader_key": f"{reader}{n:04d}", "patron_id": n}
+                                              "reader_key": f"{reader}{n:023d}"[:24], "patron_id": n}
                                              for n in range(count)])
         data_changed.send("circulation", institution_ids=[inst.id])
         db.session.commit()
