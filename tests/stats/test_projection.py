@@ -55,10 +55,9 @@ def test_chance_levels_and_sentences(app):
     assert p.chance(200, 300) == "unlikely"
     assert p.chance(None, 100) == "over"
     text = chance_sentence(p, 200, 300)
-    assert "140" in text and "31/12/2024" in text and "2022–2023" in text   # 200 − 60 more are needed
+    assert "cần thêm 140" in text and "31/12/2024" in text and "2022–2023" in text   # 200 − 60 more
     assert "2022–2023" in chance_sentence(p, 110, 160)
-    assert "1 of 2" in chance_sentence(p, 130, 200) or "1/2" in chance_sentence(p, 130, 200) \
-        or "1 trên 2" in chance_sentence(p, 130, 200) or "1 trong 2" in chance_sentence(p, 130, 200)
+    assert "1 trên 2 năm" in chance_sentence(p, 130, 200)     # commands and tests speak Vietnamese
 
 
 def test_months_are_clipped_to_the_period():
