@@ -171,17 +171,17 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
         last_value = engine.group(indicator, last_period, ids)
         change = ((value - last_value) / last_value * 100) if last_value else None
         projection = engine.project(indicator, period, ids, as_of) if as_of else None
-        monthly = engine.monthly(indicator, period, ids, until=as_of)
-        monthly_last = engine.monthly(indicator, period.shifted_years(-1), ids)
-        labels = [m for m, _v in monthly]
-        this_values = [v for _m, v in monthly]
-        last_values = [v for _m, v in monthly_last][:len(labels)]
-        title = _("%(name)s by month: bars this period, dashed line a year earlier", name=indicator.name(_locale()))
         row = IndicatorRow(indicator=indicator, ids=ids, value=value, last_value=last_value, change=change,
-                           projection=projection, monthly=monthly, monthly_last=monthly_last,
-                           chart=trend_svg(labels, this_values, last_values, title=title),
-                           chart_large=None)
+                           projection=projection, monthly=[], monthly_last=[], chart=None, chart_large=None)
         if details:
+            row.monthly = engine.monthly(indicator, period, ids, until=as_of)
+            row.monthly_last = engine.monthly(indicator, period.shifted_years(-1), ids)
+            labels = [m for m, _v in row.monthly]
+            this_values = [v for _m, v in row.monthly]
+            last_values = [v for _m, v in row.monthly_last][:len(labels)]
+            title = _("%(name)s by month: bars this period, dashed line a year earlier",
+                      name=indicator.name(_locale()))
+            row.chart = trend_svg(labels, this_values, last_values, title=title)
             row.chart_large = trend_svg(labels, this_values, last_values, width=560, height=150, title=title,
                                         axis=True, legend=(str(period.start.year), _("a year earlier")))
             by_group = {}
