@@ -12,6 +12,7 @@ from pathlib import Path
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..common.time import to_local
 from ..org.models import InstitutionKind, Level
 from .drill import column_label
 from .pages import STATUS_MARKS, STATUS_WORDS, fmt, range_text
@@ -28,7 +29,7 @@ def _group_text(row):
     if row.get("level"):
         return _("%(level)s level", level=Level(row["level"]).label)
     group = row.get("group")
-    kinds = group if isinstance(group, list) else [group]
+    kinds = list(group) if isinstance(group, (list, tuple)) else [group]
     return ", ".join(str(InstitutionKind(k).label) for k in kinds if k)
 
 
@@ -52,7 +53,7 @@ def header_lines(doc, snapshot=None):
     ]
     if snapshot is not None:
         lines.append((_("Signed off"), _("version %(n)d, %(day)s, by %(name)s", n=snapshot.version,
-                                        day=snapshot.frozen_at.strftime("%d/%m/%Y"),
+                                        day=to_local(snapshot.frozen_at).strftime("%d/%m/%Y"),
                                         name=snapshot.frozen_by.display_name)))
     else:
         lines.append((_("Signed off"), _("not yet")))

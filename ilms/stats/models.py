@@ -121,3 +121,15 @@ class DataVersion(db.Model):
     institution_id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)  # 0: every institution
     token = sa.Column(sa.String(32), nullable=False)
     changed_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# -- indexes for the aggregate queries over the catalogue --------------------------
+# Per-institution, per-period counts of copies (added, titles, withdrawn, held)
+# read these covering indexes instead of the table: on a generated province of
+# a million records a district library's catalogue figures take ~17 ms instead
+# of ~370 ms (benchmarks/indicators.py). They are declared here, by the reader.
+from ..catalog.models import Item  # noqa: E402  (after the models above, which it does not need)
+
+sa.Index("ix_items_owner_accessioned", Item.institution_id, Item.accessioned, Item.source, Item.record_id,
+         Item.withdrawn_on)
+sa.Index("ix_items_owner_withdrawn", Item.institution_id, Item.withdrawn_on)

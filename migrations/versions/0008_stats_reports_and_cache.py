@@ -1,8 +1,8 @@
-"""Statistics: signed-off report snapshots, data versions for the indicator cache, who edited a plan.
+"""Statistics: signed-off report snapshots, data versions for the indicator cache, who edited a plan, indexes for catalogue counts.
 
 Revision ID: 0008
 Revises: 0002
-Create Date: 2026-11-24 21:59:29.804028
+Create Date: 2026-11-24 22:22:22.296146
 
 """
 from alembic import op
@@ -46,6 +46,10 @@ def upgrade():
     with op.batch_alter_table('report_snapshots', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_snapshots_plan_id'), ['plan_id'], unique=False)
 
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.create_index('ix_items_owner_accessioned', ['institution_id', 'accessioned', 'source', 'record_id', 'withdrawn_on'], unique=False)
+        batch_op.create_index('ix_items_owner_withdrawn', ['institution_id', 'withdrawn_on'], unique=False)
+
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.add_column(sa.Column('updated_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('updated_by', sa.String(length=120), nullable=True))
@@ -56,6 +60,10 @@ def downgrade():
     with op.batch_alter_table('plans', schema=None) as batch_op:
         batch_op.drop_column('updated_by')
         batch_op.drop_column('updated_at')
+
+    with op.batch_alter_table('items', schema=None) as batch_op:
+        batch_op.drop_index('ix_items_owner_withdrawn')
+        batch_op.drop_index('ix_items_owner_accessioned')
 
     with op.batch_alter_table('report_snapshots', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_snapshots_plan_id'))

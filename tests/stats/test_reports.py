@@ -145,3 +145,12 @@ def test_institution_report_shows_its_own_targets(app, setup):
     [each] = [t for t in doc["targets"] if t["indicator"] == "LIB.COPIES_ADDED"]
     assert each["scope"] == "each" and each["not_meeting"] == ["TVH-A"]       # 50 < 500
     assert [a["rows"] for a in doc["activities"]] == [[["02/09/2019", "TVH-A", "Giới thiệu sách Quốc khánh"]]]
+
+
+def test_revisions_name_where_a_figure_changed(app):
+    from ilms.stats import exports
+    with app.test_request_context():
+        where = exports.revision_where({"group": ("provincial_library", "district_library")})
+        assert "Thư viện tỉnh" in where and "Thư viện huyện" in where
+        assert exports.revision_where({"institution": "TVH-A"}) == "TVH-A"
+        assert exports.revision_where({"level": "commune"}) == "Cấp Xã"
