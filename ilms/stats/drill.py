@@ -32,7 +32,7 @@ PRIVATE_COLUMNS = frozenset({"patron_id", "patron_name", "patron_barcode", "read
 COLUMN_LABELS = {
     "id": _l("No."), "institution_id": _l("Institution"), "institution": _l("Institution"),
     "barcode": _l("Barcode"), "item": _l("Copy"), "item_barcode": _l("Copy barcode"), "title": _l("Title"),
-    "record_id": _l("Record"), "date": _l("Date"), "day": _l("Day"), "at": _l("Time"), "start": _l("Start"),
+    "record_id": _l("Catalogue record"), "date": _l("Date"), "day": _l("Day"), "at": _l("Time"), "start": _l("Start"),
     "end": _l("End"), "accessioned": _l("Accessioned"), "source": _l("Source"), "status": _l("Status"),
     "reason": _l("Reason"), "price": _l("Price (VND)"), "kind": _l("Kind"), "topic": _l("Topic"),
     "venue": _l("Venue"), "visitors": _l("Visitors"), "students": _l("Students"), "attendees": _l("Attendees"),
