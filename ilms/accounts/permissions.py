@@ -35,6 +35,7 @@ CAPABILITIES = {
     "patrons.view": _l("See readers' personal data"),
     "patrons.edit": _l("Register and edit readers"),
     "circulation.desk": _l("Lend, return, renew, holds and visits"),
+    "circulation.rules": _l("Loan rules, closed days and fines"),
     "rotation.edit": _l("Pack, dispatch and receive book crates"),
     "internet.edit": _l("Internet sessions, stations and trainings"),
     "events.edit": _l("Exhibitions, artifacts, festivals, clubs"),
@@ -48,7 +49,7 @@ ROLE_CAPABILITIES = {
     Role.ADMIN: frozenset(CAPABILITIES),
     Role.LIBRARIAN: frozenset({
         "catalog.edit", "acquisitions.edit", "patrons.view", "patrons.edit",
-        "circulation.desk", "rotation.edit", "internet.edit", "events.edit", "stats.view",
+        "circulation.desk", "circulation.rules", "rotation.edit", "internet.edit", "events.edit", "stats.view",
     }),
     Role.DESK: frozenset({"patrons.view", "patrons.edit", "circulation.desk"}),
     Role.ROTATION: frozenset({"rotation.edit"}),

@@ -53,6 +53,8 @@ class Patron(db.Model):
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     institution = relationship("Institution")
+    blocks = relationship("PatronBlock", back_populates="patron", order_by="PatronBlock.created_at",
+                          cascade="all, delete-orphan")
 
     def __repr__(self):
         return f"<Patron {self.barcode}>"
@@ -62,9 +64,79 @@ class Patron(db.Model):
             return False
         return not (self.card_expires and day > self.card_expires)
 
+    def blocks_at(self, at):
+        """Blocks in force at the instant ``at`` (placed before it, not lifted by then)."""
+        return [b for b in self.blocks if b.in_force_at(at)]
+
+    @property
+    def ethnicity_name(self):
+        from ..common.ethnicity import name_of
+        return name_of(self.ethnicity) if self.ethnicity else ""
+
 
 @sa.event.listens_for(Patron.name, "set", retval=True)
 def _keep_name_keys(target, value, oldvalue, initiator):
     target.name_folded = fold(value or "")[:200]
     target.name_sort = sort_key(value or "")[:400]
     return value
+
+
+class BlockKind(LabelledEnum):
+    LOST_CARD = "lost_card"
+    OVERDUE = "overdue"
+    MANUAL = "manual"
+
+
+BlockKind.__labels__ = {"lost_card": _l("Card reported lost"), "overdue": _l("Overdue items"),
+                        "manual": _l("Blocked by staff")}
+
+
+class PatronBlock(db.Model):
+    """A stop on a reader's borrowing: the card was lost, items are long overdue, or staff decided.
+
+    A block is never deleted: lifting it records when and by whom, so a loan
+    imported for an earlier date is judged by the blocks of that date.
+    """
+
+    __tablename__ = "patron_blocks"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    patron_id = sa.Column(sa.Integer, sa.ForeignKey("patrons.id", ondelete="CASCADE"), nullable=False, index=True)
+    kind = sa.Column(enum_column_type(BlockKind), nullable=False)
+    reason = sa.Column(NFCText(300), nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    created_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+    lifted_at = sa.Column(UTCDateTime)
+    lifted_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    patron = relationship("Patron", back_populates="blocks")
+
+    @property
+    def active(self):
+        return self.lifted_at is None
+
+    def in_force_at(self, at):
+        return self.created_at <= at and (self.lifted_at is None or self.lifted_at > at)
+
+
+class PatronCard(db.Model):
+    """A card number a reader used to have (replaced after a loss), so a scan of it is explained."""
+
+    __tablename__ = "patron_cards"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    patron_id = sa.Column(sa.Integer, sa.ForeignKey("patrons.id", ondelete="CASCADE"), nullable=False, index=True)
+    barcode = sa.Column(sa.String(40), nullable=False, unique=True)
+    replaced_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    reason = sa.Column(NFCText(200), nullable=False, default="")
+
+    patron = relationship("Patron")
+
+
+class CardSequence(db.Model):
+    """The last reader-card number handed out under a prefix (BD + the institution's prefix)."""
+
+    __tablename__ = "patron_card_sequences"
+
+    prefix = sa.Column(sa.String(16), primary_key=True)
+    last = sa.Column(sa.Integer, nullable=False, default=0)
