@@ -29,3 +29,27 @@ def user(username=None, *, role="librarian", institution=None, password=PASSWORD
                                 password=password, role=role, institution=institution, **fields)
     db.session.commit()
     return made
+
+
+def patron(institution=None, *, name=None, barcode=None, category="adult", **fields):
+    """A reader of ``institution`` (a new library when none), card valid for a year from today."""
+    from ilms.patrons import services as patrons
+    n = next(_seq)
+    made = patrons.register_patron(actor=SYSTEM, institution=institution or globals()["institution"](),
+                                   name=name or f"Bạn đọc {n}", barcode=barcode, category=category, **fields)
+    db.session.commit()
+    return made
+
+
+def item(institution=None, *, title=None, barcode=None, record=None, accessioned=None):
+    """One available copy owned by ``institution`` (of a new minimal record unless ``record`` is given)."""
+    import datetime as dt
+
+    from ilms.catalog import services as catalog
+    n = next(_seq)
+    record = record or catalog.create_minimal_record(title=title or f"Sách thử {n}")
+    (made,) = catalog.add_copies(record, institution=institution or globals()["institution"](), actor=SYSTEM,
+                                 source="purchase", accessioned=accessioned or dt.date(2020, 1, 1),
+                                 barcodes=[barcode] if barcode else None)
+    db.session.commit()
+    return made

@@ -286,7 +286,7 @@ class CirculationSettings(db.Model):
     closed_weekdays = sa.Column(sa.String(7), nullable=False, default="7")
     hold_pickup_days = sa.Column(sa.Integer, nullable=False, default=7)
     #: Borrowing stops when a loan is overdue by more than this many days; empty: never.
-    overdue_block_days = sa.Column(sa.Integer, default=0)
+    overdue_block_days = sa.Column(sa.Integer)
     fines_enabled = sa.Column(sa.Boolean, nullable=False, default=False)
     fine_per_day = sa.Column(sa.Integer, nullable=False, default=1000)     # VND
     fine_max = sa.Column(sa.Integer)                                       # VND per loan; empty: no cap
