@@ -1,5 +1,21 @@
 """The checkout desk: loans, returns, renewals, holds, transits, visits, tallies, overdues, loan rules."""
+from flask_babel import lazy_gettext as _l
+
+from ..common.privacy import register_anonymiser
+from ..common.registry import DashboardPanel, NavItem, register_nav, register_panel
 
 
 def init_app(app):
-    from . import models  # noqa: F401  (tables for migrations)
+    from ..patrons import register_reader_panel
+    from . import cli, models, services, views  # noqa: F401  (models: for migrations)
+    from .dashboard import desk_panel_context
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.circulation_cli)
+    register_nav(NavItem("circulation", "circulation.desk", _l("Desk"), "circulation.desk", order=150))
+    register_panel(DashboardPanel("circulation", "circulation/_dashboard.html", "circulation.desk",
+                                  context=desk_panel_context, order=20))
+    register_reader_panel("circulation/_reader_history.html", views.reader_history_panel)
+    register_anonymiser("circulation.loans", services.anonymise_loans)
+    register_anonymiser("circulation.visits", services.anonymise_visits)
+    register_anonymiser("circulation.holds", services.anonymise_holds)

@@ -1,0 +1,40 @@
+"""Forms for readers: registration and editing, card renewal and replacement, blocks."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..common import ethnicity
+from .models import BlockKind, PatronCategory, Sex
+
+
+class PatronForm(FlaskForm):
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    category = SelectField(_l("Category"), choices=PatronCategory.choices())
+    ethnicity = SelectField(_l("Ethnic group"), choices=[], validate_choice=False)
+    sex = SelectField(_l("Sex"), choices=[("", "—")] + Sex.choices())
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(min=1900, max=2100)])
+    address = StringField(_l("Address (village, commune)"), validators=[Optional(), Length(max=300)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    institution = SelectField(_l("Home library"), choices=[], validate_choice=False)
+    barcode = StringField(_l("Card number"), validators=[Optional(), Length(max=40)])
+    card_issued = DateField(_l("Card issued"), validators=[Optional()])
+    card_expires = DateField(_l("Card valid until"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ethnicity.choices = ethnicity.choices()
+
+
+class RenewCardForm(FlaskForm):
+    until = DateField(_l("Valid until"), validators=[Optional()])
+
+
+class ReplaceCardForm(FlaskForm):
+    barcode = StringField(_l("New card number"), validators=[Optional(), Length(max=40)])
+
+
+class BlockForm(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=BlockKind.choices(), default="manual")
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
