@@ -117,10 +117,11 @@ def save_rule(*, actor, institution=None, category=None, material_type=None, loa
     _rule_scope(actor, institution if rule is None else rule.institution)
     if rule is not None and (institution.id if institution else None) != rule.institution_id:
         _rule_scope(actor, institution)
-    for name, value, top in (("loan_days", loan_days, 365), ("max_loans", max_loans, 100),
-                             ("max_renewals", max_renewals, 20)):
+    for name, label, value, top in (("loan_days", _l("The loan period"), loan_days, 365),
+                                    ("max_loans", _l("The most items on loan"), max_loans, 100),
+                                    ("max_renewals", _l("The most renewals"), max_renewals, 20)):
         if value is None or not (0 <= int(value) <= top):
-            raise DomainError(_l("%(field)s must be between 0 and %(top)d.", field=name, top=top), field=name)
+            raise DomainError(_l("%(field)s must be between 0 and %(top)d.", field=label, top=top), field=name)
     category, material_type = category or None, material_type or None
     clash = db.session.scalar(sa.select(LoanRule.id).where(
         (LoanRule.institution_id == institution.id) if institution else LoanRule.institution_id.is_(None),
@@ -168,18 +169,22 @@ def save_settings(*, actor, institution=None, **values):
     if len(weekdays) == 7:
         raise DomainError(_l("A library cannot be closed on every day of the week."), field="closed_weekdays")
     row.closed_weekdays = weekdays
-    for key in ("hold_pickup_days", "fine_per_day"):
-        if key in values:
-            value = int(values[key] or 0)
-            if value < 0 or (key == "hold_pickup_days" and not 1 <= value <= 60):
-                raise DomainError(_l("%(field)s is out of range.", field=key), field=key)
-            setattr(row, key, value)
+    if "hold_pickup_days" in values:
+        value = int(values["hold_pickup_days"] or 0)
+        if not 1 <= value <= 60:
+            raise DomainError(_l("Give readers 1 to 60 days to collect a hold."), field="hold_pickup_days")
+        row.hold_pickup_days = value
+    if "fine_per_day" in values:
+        value = int(values["fine_per_day"] or 0)
+        if value < 0:
+            raise DomainError(_l("A fine cannot be negative."), field="fine_per_day")
+        row.fine_per_day = value
     for key in ("overdue_block_days", "fine_max"):
         if key in values:
             value = values[key]
             value = None if value in (None, "") else int(value)
             if value is not None and value < 0:
-                raise DomainError(_l("%(field)s cannot be negative.", field=key), field=key)
+                raise DomainError(_l("Days and amounts cannot be negative."), field=key)
             setattr(row, key, value)
     if "fines_enabled" in values:
         row.fines_enabled = bool(values["fines_enabled"])

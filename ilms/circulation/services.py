@@ -168,9 +168,12 @@ def _item_lendable_here(item, patron, institution):
     if item.status == ItemStatus.ON_HOLD_SHELF:
         hold = db.session.scalar(sa.select(Hold).where(Hold.item_id == item.id, Hold.status == HoldStatus.READY))
         if hold is None or hold.patron_id != patron.id:
-            until = f" {_l('until')} {_fmt(hold.expires_on)}" if hold is not None and hold.expires_on else ""
-            raise Conflict(_l("“%(title)s” (%(barcode)s) is on the holds shelf for another reader%(until)s.",
-                              title=title, barcode=item.barcode, until=until), code="on_hold")
+            if hold is not None and hold.expires_on:
+                raise Conflict(_l("“%(title)s” (%(barcode)s) is on the holds shelf for another reader until "
+                                  "%(date)s.", title=title, barcode=item.barcode, date=_fmt(hold.expires_on)),
+                               code="on_hold")
+            raise Conflict(_l("“%(title)s” (%(barcode)s) is on the holds shelf for another reader.",
+                              title=title, barcode=item.barcode), code="on_hold")
     if item.status == ItemStatus.ON_LOAN:
         raise Conflict(_l("“%(title)s” (%(barcode)s) is recorded as on loan without a loan; ask a librarian "
                           "to check it in first.", title=title, barcode=item.barcode), code="on_loan")

@@ -9,7 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from ..common.errors import DomainError
+from ..common.errors import DomainError, PermissionDenied
 from ..common.time import local_today
 from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
@@ -123,6 +123,8 @@ def _act(patron_id, call, success):
         call(patron)
         db.session.commit()
         flash(success(patron), "success")
+    except PermissionDenied:
+        raise                                   # the app-wide handler answers 403
     except DomainError as error:
         db.session.rollback()
         flash(str(error.message), "error")
