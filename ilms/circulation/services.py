@@ -279,7 +279,8 @@ def void_loan(loan, *, actor, reason="", at=None):
 # -- renewal -------------------------------------------------------------------------
 
 def renew(loan, *, actor, institution=None, at=None) -> Loan:
-    """Extend an open loan by the rule's loan period from today (never shortening it).
+    """Extend an open loan by the rule's loan period, counted from its due date (from today when it is
+    already overdue), so a renewal always gives the reader a full period more.
 
     Refused when the renewals allowed are used up, another reader is waiting
     for the title, the card is no longer valid or the reader is blocked.
@@ -306,10 +307,7 @@ def renew(loan, *, actor, institution=None, at=None) -> Loan:
     problems = [p for p in reader_problems(patron, at) if p[0] in ("card", "blocked")]
     if problems:
         raise Conflict(problems[0][1], code=problems[0][0])
-    new_due = policy.due_date(loan.institution_id, day, rule.loan_days)
-    if new_due <= loan.due_date:
-        raise Conflict(_l("Renewing “%(title)s” today would not move its due date (%(date)s); renew it nearer "
-                          "to that day.", title=title, date=_fmt(loan.due_date)), code="too_soon")
+    new_due = policy.due_date(loan.institution_id, max(day, loan.due_date), rule.loan_days)
     db.session.add(Renewal(loan_id=loan.id, institution_id=loan.institution_id, at=at, by_id=_actor_id(actor),
                            previous_due=loan.due_date, new_due=new_due))
     loan.due_date = new_due

@@ -95,7 +95,11 @@ def test_renew_mode_and_the_renew_button(desk, net, reader, copy):
     token = csrf_from(desk.get(f"/circulation/desk?reader={patron.id}").get_data(as_text=True))
     data = desk.post(f"/circulation/loans/{loan.id}/renew", data={"csrf_token": token, "reader": patron.id,
                                                                   "mode": "checkout"}, headers=JSON).get_json()
-    assert data["level"] == "error" and data["code"] == "too_soon"
+    assert data["level"] == "ok" and "Đã gia hạn" in data["message"] and data["reader_id"] == patron.id
+    data = scan(desk, item.barcode, mode="renew").get_json()          # the default rule allows two renewals
+    assert data["level"] == "error" and data["code"] == "max_renewals" and "đủ mức tối đa" in data["message"]
+    db.session.refresh(loan)
+    assert loan.renewals == 2
 
 
 def test_undo_a_loan_from_the_desk(desk, net, reader, copy):

@@ -106,17 +106,20 @@ def test_reading_room_only_material(app, net, reader, copy):
     assert refused.value.code == "not_for_loan"
 
 
-def test_renewals_up_to_the_rule_and_never_too_soon(app, net, reader, copy):
-    policy.save_rule(actor=net.librarian_tvt, institution=net.tvt, loan_days=14, max_loans=5, max_renewals=1)
+def test_renewals_extend_from_the_due_date_up_to_the_rule(app, net, reader, copy):
+    policy.save_rule(actor=net.librarian_tvt, institution=net.tvt, loan_days=14, max_loans=5, max_renewals=2)
     loan = circ.checkout(reader(), copy(), institution=net.tvt, actor=net.desk_tvt, at=at(MONDAY))
-    with pytest.raises(Conflict, match="would not move") as refused:
-        circ.renew(loan, actor=net.desk_tvt, at=at(MONDAY, 10))
-    assert refused.value.code == "too_soon"
+    assert loan.due_date == dt.date(2024, 3, 18)
     circ.renew(loan, actor=net.desk_tvt, at=at(MONDAY + dt.timedelta(days=10)))
-    assert loan.due_date == MONDAY + dt.timedelta(days=24) and loan.renewals == 1
-    with pytest.raises(Conflict, match="renewed 1 time"):
-        circ.renew(loan, actor=net.desk_tvt, at=at(MONDAY + dt.timedelta(days=20)))
-    assert len(loan.renewal_events) == 1
+    assert loan.due_date == dt.date(2024, 4, 1) and loan.renewals == 1
+    # Renewed when already overdue: a full period from the day of the renewal.
+    circ.renew(loan, actor=net.desk_tvt, at=at(dt.date(2024, 4, 10)))
+    assert loan.due_date == dt.date(2024, 4, 24) and loan.renewals == 2
+    with pytest.raises(Conflict, match="renewed 2 time") as refused:
+        circ.renew(loan, actor=net.desk_tvt, at=at(dt.date(2024, 4, 20)))
+    assert refused.value.code == "max_renewals"
+    assert [(r.previous_due, r.new_due) for r in loan.renewal_events] == [
+        (dt.date(2024, 3, 18), dt.date(2024, 4, 1)), (dt.date(2024, 4, 1), dt.date(2024, 4, 24))]
 
 
 def test_renewal_refused_when_another_reader_waits(app, net, reader, copy):
