@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..catalog.models import Item, ItemStatus, Record
 from ..catalog.services import set_item_status
@@ -31,7 +32,6 @@ from ..common.time import local_date, local_midnight, local_today, utcnow
 from ..extensions import db
 from ..org.models import Institution
 from ..org.services import scope_ids
-from ..patrons.models import Patron
 from ..patrons.services import card_problem
 from ..signals import data_changed
 from . import policy
@@ -96,7 +96,9 @@ def _open_as_of(at):
 
 def open_loans(patron, institution_id=None):
     query = (sa.select(Loan).where(Loan.patron_id == patron.id, Loan.returned_at.is_(None),
-                                   Loan.voided_at.is_(None)).order_by(Loan.due_date, Loan.id))
+                                   Loan.voided_at.is_(None))
+             .options(joinedload(Loan.item).joinedload(Item.record), joinedload(Loan.institution))
+             .order_by(Loan.due_date, Loan.id))
     if institution_id is not None:
         query = query.where(Loan.institution_id == institution_id)
     return db.session.scalars(query).all()

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from ..catalog import services as catalog
-from ..catalog.models import MaterialType, Record
+from ..catalog.models import Item, MaterialType, Record
 from ..common.barcodes import normalise_barcode
 from ..common.errors import DomainError, NotFound
 from ..common.time import local_date, local_today, utcnow
@@ -29,7 +30,7 @@ from ..patrons.models import Patron, PatronCategory
 from . import policy, services
 from .forms import (MODES, ClosedDayForm, DeskForm, HoldForm, HolidaysForm, RuleForm, ScanForm, SettingsForm,
                     TallyForm)
-from .models import ClosedDay, Fine, Hold, HoldStatus, Loan, LoanRule, Renewal, Tally
+from .models import ClosedDay, Fine, Hold, HoldStatus, Loan, LoanRule, Renewal
 
 bp = Blueprint("circulation", __name__, url_prefix="/circulation")
 
@@ -46,8 +47,18 @@ def desk_choices(user=None):
             if user.can("circulation.desk", inst)]
 
 
+def _usable_desk(institution_id):
+    inst = db.session.get(Institution, institution_id) if institution_id else None
+    if inst is not None and inst.active and inst.kind in DESK_KINDS and current_user.can("circulation.desk", inst):
+        return inst
+    return None
+
+
 def desk_institution():
     """The institution whose desk the user works now (chosen once, remembered in the session)."""
+    inst = _usable_desk(session.get("desk_institution_id")) or _usable_desk(current_user.institution_id)
+    if inst is not None:
+        return inst
     choices = desk_choices()
     by_id = {inst.id: inst for inst in choices}
     chosen = session.get("desk_institution_id")
@@ -127,13 +138,16 @@ def _panel_context(mode, institution, reader):
         start, end = services.day_bounds(today)
         context["returned"] = db.session.scalars(sa.select(Loan).where(
             Loan.return_institution_id == institution.id, Loan.returned_at >= start, Loan.returned_at < end)
-            .order_by(Loan.returned_at.desc()).limit(30)).all()
+            .options(joinedload(Loan.item).joinedload(Item.record),
+                     joinedload(Loan.item).joinedload(Item.location_institution))
+            .order_by(Loan.returned_at.desc()).limit(20)).all()
         context["incoming"] = len(services.transits(institution.id))
     elif mode == "renew":
         start, end = services.day_bounds(today)
         context["renewed"] = db.session.scalars(sa.select(Renewal).join(Loan, Loan.id == Renewal.loan_id).where(
             Renewal.at >= start, Renewal.at < end, Renewal.by_id == current_user.id,
-            Loan.voided_at.is_(None)).order_by(Renewal.at.desc()).limit(30)).all()
+            Loan.voided_at.is_(None)).options(joinedload(Renewal.loan).joinedload(Loan.item).joinedload(Item.record))
+            .order_by(Renewal.at.desc()).limit(20)).all()
     elif mode == "visit":
         context["visits"] = services.visits_today(institution.id, today)
     return context

@@ -99,7 +99,8 @@ TITLES = [
     ("Không gia đình", "Hector Malot"), ("Những tấm lòng cao cả", "Edmondo De Amicis"),
     ("Cho tôi xin một vé đi tuổi thơ", "Nguyễn Nhật Ánh"), ("Mắt biếc", "Nguyễn Nhật Ánh"),
     ("Tôi thấy hoa vàng trên cỏ xanh", "Nguyễn Nhật Ánh"), ("Đắc nhân tâm", "Dale Carnegie"),
-    ("Tin học văn phòng cơ bản", "Nhiều tác giả"), ("Sử dụng điện thoại thông minh an toàn", "Bộ Thông tin và Truyền thông"),
+    ("Tin học văn phòng cơ bản", "Nhiều tác giả"),
+    ("Sử dụng điện thoại thông minh an toàn", "Bộ Thông tin và Truyền thông"),
     ("Văn hóa dân gian dân tộc Dao", "Nhiều tác giả"), ("Lễ hội Then Kin Pang", "Sở VHTTDL Lai Châu"),
     ("Nghề dệt thổ cẩm của người Lự", "Nhiều tác giả"), ("Ẩm thực vùng cao Tây Bắc", "Nhiều tác giả"),
 ]

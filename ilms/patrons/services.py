@@ -4,7 +4,7 @@ Privacy: a reader's personal data (birth year, address, phone, ethnic group,
 notes, history) is shown to and changed by staff of the reader's home
 institution only (``patrons.view`` / ``patrons.edit`` in scope). The desk of
 any library of the network may lend to any reader; it sees only what lending
-needs, through :func:`desk_view`.
+needs (``circulation.services.desk_summary``).
 """
 import datetime as dt
 

@@ -153,7 +153,8 @@ def lost_card(patron_id):
 def replace_card(patron_id):
     form = ReplaceCardForm()
     form.validate_on_submit() or abort(400)
-    return _act(patron_id, lambda p: services.replace_card(p, actor=current_user, new_barcode=form.barcode.data or None),
+    return _act(patron_id,
+                lambda p: services.replace_card(p, actor=current_user, new_barcode=form.barcode.data or None),
                 lambda p: _("New card %(card)s issued; the old one no longer works.", card=p.barcode))
 
 

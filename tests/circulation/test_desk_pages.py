@@ -1,6 +1,5 @@
 """The desk through HTTP: plain forms without JavaScript, the JSON answers the script uses, every page, privacy."""
 import datetime as dt
-import re
 
 import pytest
 

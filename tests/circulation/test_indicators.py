@@ -85,7 +85,8 @@ def test_renewals_are_not_visits_and_voided_loans_count_nowhere(app, net, reader
     patron, kept, mistaken = reader(), copy(), copy()
     loan = circ.checkout(patron, kept, institution=net.tvt, actor=net.desk_tvt, at=at(DAY))
     circ.renew(loan, actor=net.desk_tvt, at=at(DAY + dt.timedelta(days=15)))     # by telephone, another day
-    wrong = circ.checkout(reader(), mistaken, institution=net.tvt, actor=net.desk_tvt, at=at(DAY + dt.timedelta(days=2)))
+    wrong = circ.checkout(reader(), mistaken, institution=net.tvt, actor=net.desk_tvt,
+                          at=at(DAY + dt.timedelta(days=2)))
     circ.renew(wrong, actor=net.desk_tvt, at=at(DAY + dt.timedelta(days=16)))
     circ.void_loan(wrong, actor=net.desk_tvt)
     db.session.commit()
