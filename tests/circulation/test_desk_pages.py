@@ -232,3 +232,67 @@ def test_register_edit_and_print_a_reader(app, net):
     bad = post_form(client, "/readers/new", {"name": "Người thứ hai", "category": "adult", "institution":
                                              str(net.tvt.id), "barcode": "BDTVT000001"})
     assert bad.status_code == 200 and "BDTVT000001" in bad.get_data(as_text=True)
+
+
+def test_place_a_hold_from_the_desk(desk, net, reader, copy):
+    from ilms.catalog import services as catalog
+    patron = reader(name="Hạng A Sình")
+    item = copy(title="Địa chí Lai Châu")
+    circ.checkout(reader(), item, institution=net.tvt, actor=net.desk_tvt)
+    db.session.commit()
+    form = desk.get(f"/circulation/holds/new?reader={patron.id}").get_data(as_text=True)
+    assert patron.barcode in form
+    response = post_form(desk, "/circulation/holds/new", {"reader": patron.barcode, "title": item.barcode,
+                                                          "pickup": str(net.tvt.id), "note": ""},
+                         page="/circulation/holds/new")
+    assert response.status_code == 302 and f"reader={patron.id}" in response.headers["Location"]
+    holds = desk.get("/circulation/holds").get_data(as_text=True)
+    assert "Hạng A Sình" in holds and "Địa chí Lai Châu" in holds
+    # Several titles match the words typed: the desk chooses one.
+    first = catalog.create_minimal_record(title="Truyện cổ dân tộc Thái")
+    catalog.create_minimal_record(title="Truyện cổ dân tộc Mông")
+    copy(record=first)
+    other = reader()
+    page = post_form(desk, "/circulation/holds/new", {"reader": other.barcode, "title": "Truyện cổ dân tộc",
+                                                      "pickup": str(net.td.id)}, page="/circulation/holds/new")
+    assert page.status_code == 200 and "Truyện cổ dân tộc Mông" in page.get_data(as_text=True)
+    response = post_form(desk, "/circulation/holds/new", {"reader": other.barcode, "title": "Truyện cổ dân tộc",
+                                                          "record": str(first.id), "pickup": str(net.td.id)},
+                         page="/circulation/holds/new")
+    assert response.status_code == 302
+    hold = db.session.scalar(db.select(circ.Hold).where(circ.Hold.record_id == first.id))
+    assert hold.patron_id == other.id and hold.pickup_institution_id == net.td.id
+
+
+def test_loan_rules_settings_and_closed_days_on_their_screen(app, net):
+    librarian = app.test_client()
+    login(librarian, "lib.tvt")
+    response = post_form(librarian, "/circulation/rules", {"institution": str(net.tvt.id), "category": "child",
+                                                           "material_type": "", "loan_days": "10", "max_loans": "2",
+                                                           "max_renewals": "1", "holds_allowed": "y"})
+    assert response.status_code == 302
+    page = librarian.get("/circulation/rules").get_data(as_text=True)
+    assert "Thiếu nhi" in page and "Đã lưu quy định mượn" in page
+    from ilms.circulation import policy
+    assert policy.rule_for(net.tvt.id, "child", "book").loan_days == 10
+    post_form(librarian, "/circulation/rules/settings", {"institution": str(net.tvt.id), "closed_weekdays": "67",
+                                                         "hold_pickup_days": "5", "overdue_block_days": "",
+                                                         "fine_per_day": "500"}, page="/circulation/rules")
+    settings = policy.settings_for(net.tvt.id)
+    assert settings.closed_weekdays == "67" and settings.hold_pickup_days == 5
+    assert settings.overdue_block_days is None and not settings.fines_enabled
+    post_form(librarian, "/circulation/closed-days", {"institution": str(net.tvt.id), "date": "2030-06-03",
+                                                      "name": "Kiểm kê kho"}, page="/circulation/rules")
+    assert dt.date(2030, 6, 3) in policy.closed_dates(net.tvt.id, dt.date(2030, 6, 1), dt.date(2030, 6, 30))
+    refused = post_form(librarian, "/circulation/closed-days/holidays", {"year": "2025"}, page="/circulation/rules")
+    assert refused.status_code == 302                    # public holidays are the administrators' to add
+    assert "flash-error" in librarian.get("/circulation/rules").get_data(as_text=True)
+    assert not policy.closed_dates(net.td.id, dt.date(2025, 1, 1), dt.date(2025, 1, 1))
+    desk = app.test_client()
+    login(desk, "desk.tvt")
+    assert post_form(desk, "/circulation/rules", {"institution": str(net.tvt.id), "loan_days": "1", "max_loans": "1",
+                                                  "max_renewals": "1"}, page="/circulation/rules").status_code == 403
+    admin = app.test_client()
+    login(admin, "admin.net")
+    post_form(admin, "/circulation/closed-days/holidays", {"year": "2025"}, page="/circulation/rules")
+    assert dt.date(2025, 1, 1) in policy.closed_dates(net.td.id, dt.date(2025, 1, 1), dt.date(2025, 1, 1))
