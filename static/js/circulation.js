@@ -99,6 +99,10 @@
     panel.innerHTML = data.panel_html;
     readerField.value = data.reader_id || "";
     form.classList.toggle("has-reader", Boolean(data.reader_id));
+    var label = document.getElementById("scan-label");
+    if (label && label.hasAttribute("data-with-reader")) {
+      label.textContent = label.getAttribute(data.reader_id ? "data-with-reader" : "data-no-reader");
+    }
     var links = document.querySelectorAll(".desk-modes a[data-mode]");
     for (var i = 0; i < links.length; i++) {
       links[i].href = deskUrl + "?mode=" + links[i].getAttribute("data-mode") +

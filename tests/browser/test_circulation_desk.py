@@ -50,6 +50,7 @@ def test_a_desk_session_with_the_keyboard_only(page, live_server, desk_data):
     scan(page, desk_data["card"])
     expect(page.get_by_test_id("reader")).to_contain_text("Lò Thị Ín")
     expect(result).to_have_attribute("data-level", "ok")
+    expect(page.locator("#scan-label")).to_have_text("Quét các bản sách cho mượn, hoặc thẻ bạn đọc khác")
 
     scan(page, first)
     expect(result).to_contain_text("Đã cho mượn: “Truyện cổ dân tộc Thái”")
