@@ -200,8 +200,11 @@ def _scan_checkout(code, reader, institution):
                        details=details, reader_id=patron.id, code="reader")
     item = catalog.item_by_barcode(code, required=False)
     if item is None:
-        raise NotFound(_("No reader card or copy has the barcode %(code)s. Check the label and scan again.",
-                         code=code), code="unknown")
+        try:
+            patrons.patron_by_barcode(code)      # a replaced (lost) card is explained
+        except NotFound:
+            raise NotFound(_("No reader card or copy has the barcode %(code)s. Check the label and scan again.",
+                             code=code), code="unknown")
     if reader is None:
         raise DomainError(_("Scan the reader's card first, then the copies."), code="no_reader")
     loan = services.checkout(reader, item, institution=institution, actor=current_user)

@@ -60,6 +60,18 @@ def test_scanning_a_copy_before_a_card_and_unknown_codes_are_explained(desk, net
     assert data["level"] == "error" and data["code"] == "empty"
 
 
+def test_a_replaced_card_is_explained_at_the_desk(desk, net, reader):
+    from ilms.patrons import services as patrons
+    patron = reader()
+    old = patron.barcode
+    patrons.replace_card(patron, actor=net.desk_tvt)
+    db.session.commit()
+    data = scan(desk, old).get_json()
+    assert data["level"] == "error" and data["code"] == "replaced_card" and "thẻ mới" in data["message"]
+    data = scan(desk, old, mode="visit").get_json()
+    assert data["level"] == "error" and data["code"] == "replaced_card"
+
+
 def test_return_mode_says_what_to_do_next(desk, net, reader, copy):
     patron, ours, theirs = reader(), copy(title="Sách của tỉnh"), copy(net.td, title="Sách của huyện")
     circ.checkout(patron, ours, institution=net.tvt, actor=net.desk_tvt)
