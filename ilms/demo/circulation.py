@@ -26,6 +26,7 @@ from ..extensions import db
 from ..org import services as org
 from ..patrons import services as patrons
 from ..patrons.models import Patron
+from ..signals import data_changed
 from .network import DISTRICTS
 
 #: Readers per library (the provincial library has the most).
@@ -318,6 +319,8 @@ def load_circulation(rng):
         catalog.set_item_status(item, ItemStatus.ON_LOAN)
     db.session.flush()
     extra = _desk_life(rng, libraries, by_lib, today)
+    # The history went in by bulk SQL, past the services: tell the figure cache.
+    data_changed.send("circulation", institution_ids=[inst.id for inst in libraries.values()])
     return (f"{len(readers)} readers, {len(ids)} loans ({len(out_now)} still out), {len(renewals)} renewals, "
             f"{len(visits)} check-ins, {len(tallies)} tallies, {copies} copies added, {extra} holds and transits")
 

@@ -3,8 +3,8 @@ copy, enforced by a partial unique index), renewals, desk visits, tallies, holds
 desk settings, closed days.
 
 Revision ID: 0004
-Revises: 0007
-Create Date: 2026-11-24 22:32:08.694415
+Revises: 0008
+Create Date: 2026-11-24 22:36:14.822435
 
 """
 from alembic import op
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -29,7 +29,6 @@ import sqlalchemy as sa
 from ...circulation.models import Loan, Renewal, Tally, TallyKind, Visit
 from ...common.time import local_date_of
 from ...extensions import db
-from ...org.models import Institution
 from .. import registry
 
 LIBRARIES = frozenset({"provincial_library", "district_library"})
@@ -123,25 +122,20 @@ def visits_series(period, institution_ids):
 
 
 def visits_drilldown(period, institution_ids):
-    """The reader visits behind the figure: day, institution, reader pseudonym (no names, no cards)."""
+    """The reader visits behind the figure: day, institution, reader pseudonym (no names, no cards).
+
+    Walk-in tallies add to the figure but are counts, not visits of someone: they are not rows here
+    (the desk's visits page lists them).
+    """
     triples = _visits_triples(period, institution_ids)
-    return (sa.select(triples.c.day.label("day"), Institution.code.label("institution"),
-                      triples.c.reader_key.label("reader"))
-            .join(Institution, Institution.id == triples.c.institution_id)
-            .order_by(triples.c.day, Institution.code, triples.c.reader_key))
-
-
-def visits_by_source(period, institution_ids):
-    """Visits split into identified readers and anonymous tallies."""
-    identified = sum(visits(period, institution_ids).values()) if institution_ids else 0
-    tallied = sum(dict(db.session.execute(_tallies(TallyKind.VISITS, period, institution_ids)).all()).values()) \
-        if institution_ids else 0
-    return {"identified": identified - tallied, "tally": tallied}
+    return (sa.select(triples.c.day.label("day"), triples.c.institution_id.label("institution_id"),
+                      triples.c.reader_key.label("reader_key"))
+            .order_by(triples.c.day, triples.c.institution_id, triples.c.reader_key))
 
 
 registry.register(registry.Indicator(
     code="LIB.VISITS", name_vi="Lượt bạn đọc", name_en="Reader visits", kinds=LIBRARIES,
-    compute=visits, series=visits_series, drilldown=visits_drilldown, breakdowns={"source": visits_by_source},
+    compute=visits, series=visits_series, drilldown=visits_drilldown,
     definition="Distinct (reader, institution, local date) over desk check-ins, checkouts, returns and other "
                "identified events (internet sessions), plus walk-in tallies; renewals are not visits."))
 
@@ -176,31 +170,16 @@ def loans_series(period, institution_ids):
 
 def loans_drilldown(period, institution_ids):
     from ...catalog.models import Item, Record
-    return (sa.select(Loan.checked_out_at.label("checked_out_at"), Institution.code.label("institution"),
-                      Item.barcode.label("copy"), Record.title.label("title"), Loan.due_date.label("due"),
+    return (sa.select(Loan.checked_out_at.label("at"), Loan.institution_id.label("institution_id"),
+                      Item.barcode.label("barcode"), Record.title.label("title"), Loan.due_date.label("due"),
                       Loan.returned_at.label("returned_at"))
-            .join(Institution, Institution.id == Loan.institution_id)
             .join(Item, Item.id == Loan.item_id).join(Record, Record.id == Item.record_id)
             .where(*_loans_where(period, institution_ids)).order_by(Loan.checked_out_at, Loan.id))
 
 
-def loans_by_material(period, institution_ids):
-    from ...catalog.models import Item, Record
-    if not institution_ids:
-        return {}
-    rows = db.session.execute(sa.select(Record.material_type, sa.func.count()).select_from(Loan)
-                              .join(Item, Item.id == Loan.item_id).join(Record, Record.id == Item.record_id)
-                              .where(*_loans_where(period, institution_ids)).group_by(Record.material_type)).all()
-    out = {getattr(kind, "value", kind): n for kind, n in rows}
-    tallied = sum(dict(db.session.execute(_tallies(TallyKind.LOANS, period, institution_ids)).all()).values())
-    if tallied:
-        out["tally"] = tallied
-    return out
-
-
 registry.register(registry.Indicator(
     code="LIB.LOANS", name_vi="Lượt sách mượn", name_en="Loans", kinds=LIBRARIES, compute=loans,
-    series=loans_series, drilldown=loans_drilldown, breakdowns={"material": loans_by_material},
+    series=loans_series, drilldown=loans_drilldown,
     definition="Checkouts in the period (not voided; renewals are not loans), plus loans tallied on paper."))
 
 
@@ -233,9 +212,9 @@ def renewals_series(period, institution_ids):
 
 def renewals_drilldown(period, institution_ids):
     from ...catalog.models import Item, Record
-    return (sa.select(Renewal.at.label("renewed_at"), Institution.code.label("institution"),
-                      Item.barcode.label("copy"), Record.title.label("title"), Renewal.new_due.label("new_due"))
-            .join(Loan, Loan.id == Renewal.loan_id).join(Institution, Institution.id == Renewal.institution_id)
+    return (sa.select(Renewal.at.label("at"), Renewal.institution_id.label("institution_id"),
+                      Item.barcode.label("barcode"), Record.title.label("title"), Renewal.new_due.label("due"))
+            .join(Loan, Loan.id == Renewal.loan_id)
             .join(Item, Item.id == Loan.item_id).join(Record, Record.id == Item.record_id)
             .where(*_renewals_where(period, institution_ids)).order_by(Renewal.at, Renewal.id))
 
@@ -281,13 +260,13 @@ def active_readers_series(period, institution_ids):
 
 
 def active_readers_drilldown(period, institution_ids):
-    """One row per reader pseudonym and institution: first and last day seen, days seen."""
+    """One row per reader pseudonym and institution: first (start) and last (end) day seen, days seen (count)."""
     events, identified = _readers(period, institution_ids)
-    return (sa.select(events.c.reader_key.label("reader"), Institution.code.label("institution"),
-                      sa.func.min(events.c.day).label("first_day"), sa.func.max(events.c.day).label("last_day"),
-                      sa.func.count(sa.distinct(events.c.day)).label("days"))
-            .join(Institution, Institution.id == events.c.institution_id).where(identified)
-            .group_by(events.c.reader_key, Institution.code).order_by(Institution.code, events.c.reader_key))
+    return (sa.select(events.c.reader_key.label("reader_key"), events.c.institution_id.label("institution_id"),
+                      sa.func.min(events.c.day).label("start"), sa.func.max(events.c.day).label("end"),
+                      sa.func.count(sa.distinct(events.c.day)).label("count"))
+            .where(identified).group_by(events.c.reader_key, events.c.institution_id)
+            .order_by(events.c.institution_id, events.c.reader_key))
 
 
 registry.register(registry.Indicator(
