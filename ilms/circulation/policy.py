@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 
 from ..common.errors import Conflict, DomainError, NotFound
@@ -46,6 +47,22 @@ class Settings:
         return str(day.isoweekday()) in (self.closed_weekdays or "")
 
 
+def _memo(key, compute):
+    """Remember a lookup for the rest of the web request (a desk scan asks several times); elsewhere
+    (imports, commands, tests that change rules as they go) always read afresh."""
+    if not has_request_context():
+        return compute()
+    memo = g.setdefault("circulation_policy", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _forget():
+    if has_request_context():
+        g.pop("circulation_policy", None)
+
+
 def _value(enum_or_str):
     return getattr(enum_or_str, "value", enum_or_str)
 
@@ -54,6 +71,11 @@ def rule_for(institution_id, category, material_type) -> Rule:
     """The most specific rule for a loan at ``institution_id`` to a reader of ``category`` of a
     ``material_type`` copy (institution beats category beats material type)."""
     category, material_type = _value(category), _value(material_type)
+    return _memo(("rule", institution_id, category, material_type),
+                 lambda: _rule_for(institution_id, category, material_type))
+
+
+def _rule_for(institution_id, category, material_type):
     rows = db.session.scalars(sa.select(LoanRule).where(
         sa.or_(LoanRule.institution_id == institution_id, LoanRule.institution_id.is_(None)),
         sa.or_(LoanRule.category == category, LoanRule.category.is_(None)),
@@ -68,6 +90,10 @@ def rule_for(institution_id, category, material_type) -> Rule:
 
 
 def settings_for(institution_id) -> Settings:
+    return _memo(("settings", institution_id), lambda: _settings_for(institution_id))
+
+
+def _settings_for(institution_id):
     rows = {row.institution_id: row for row in db.session.scalars(sa.select(CirculationSettings).where(
         sa.or_(CirculationSettings.institution_id == institution_id,
                CirculationSettings.institution_id.is_(None))))}
@@ -80,6 +106,10 @@ def settings_for(institution_id) -> Settings:
 
 
 def closed_dates(institution_id, start: dt.date, end: dt.date) -> set:
+    return _memo(("closed", institution_id, start, end), lambda: _closed_dates(institution_id, start, end))
+
+
+def _closed_dates(institution_id, start, end):
     return set(db.session.scalars(sa.select(ClosedDay.date).where(
         ClosedDay.date >= start, ClosedDay.date <= end,
         sa.or_(ClosedDay.institution_id == institution_id, ClosedDay.institution_id.is_(None)))))
@@ -138,6 +168,7 @@ def save_rule(*, actor, institution=None, category=None, material_type=None, loa
     rule.category, rule.material_type = category, material_type
     rule.loan_days, rule.max_loans, rule.max_renewals = int(loan_days), int(max_loans), int(max_renewals)
     rule.holds_allowed = bool(holds_allowed)
+    _forget()
     db.session.flush()
     return rule
 
@@ -146,6 +177,7 @@ def delete_rule(rule, *, actor):
     _rule_scope(actor, rule.institution)
     db.session.delete(rule)
     db.session.flush()
+    _forget()
 
 
 def get_rule(rule_id):
@@ -188,6 +220,7 @@ def save_settings(*, actor, institution=None, **values):
             setattr(row, key, value)
     if "fines_enabled" in values:
         row.fines_enabled = bool(values["fines_enabled"])
+    _forget()
     db.session.flush()
     return row
 
@@ -201,6 +234,7 @@ def add_closed_day(*, actor, date, name="", institution=None):
         raise Conflict(_l("%(date)s is already a closed day.", date=date.strftime("%d/%m/%Y")), field="date")
     day = ClosedDay(date=date, name=clean(name or ""), institution_id=institution.id if institution else None)
     db.session.add(day)
+    _forget()
     db.session.flush()
     return day
 
@@ -209,6 +243,7 @@ def delete_closed_day(day, *, actor):
     _rule_scope(actor, day.institution)
     db.session.delete(day)
     db.session.flush()
+    _forget()
 
 
 def national_holidays(year):
@@ -236,4 +271,5 @@ def load_national_holidays(*, actor, year):
             db.session.add(ClosedDay(date=day, name=name, institution_id=None))
             added += 1
     db.session.flush()
+    _forget()
     return added

@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -104,6 +105,16 @@ def open_loans(patron, institution_id=None):
     return db.session.scalars(query).all()
 
 
+def _scope_of(institution_id):
+    """The institution and its dependent units (points), remembered for the web request."""
+    if not has_request_context():
+        return scope_ids(institution_id)
+    memo = g.setdefault("circulation_scopes", {})
+    if institution_id not in memo:
+        memo[institution_id] = scope_ids(institution_id)
+    return memo[institution_id]
+
+
 def here(item):
     """The institution where a copy physically is (its owner unless it is away)."""
     return item.location_institution_id or item.institution_id
@@ -179,7 +190,7 @@ def _item_lendable_here(item, patron, institution):
     if item.status == ItemStatus.ON_LOAN:
         raise Conflict(_l("“%(title)s” (%(barcode)s) is recorded as on loan without a loan; ask a librarian "
                           "to check it in first.", title=title, barcode=item.barcode), code="on_loan")
-    if here(item) not in scope_ids(institution.id):
+    if here(item) not in _scope_of(institution.id):
         place = item.location_institution if item.location_institution_id else item.institution
         raise Conflict(_l("“%(title)s” (%(barcode)s) belongs to %(place)s and is not lent here; check it in "
                           "(return mode) to send it back.", title=title, barcode=item.barcode, place=place.name),
@@ -831,6 +842,9 @@ def desk_summary(patron, *, institution, actor, today=None):
     personal = can_see_personal(actor, patron)
     loans = open_loans(patron, None if personal else institution.id)
     now = utcnow()
+    holds = db.session.scalars(sa.select(Hold).where(
+        Hold.patron_id == patron.id, Hold.status.in_(ACTIVE_HOLD_STATES),
+        *([] if personal else [Hold.pickup_institution_id == institution.id])).order_by(Hold.placed_at)).all()
     return {
         "patron": patron,
         "personal": personal,
@@ -838,13 +852,9 @@ def desk_summary(patron, *, institution, actor, today=None):
         "card_expires_soon": card_expires_soon(patron, today),
         "loans": loans,
         "overdue": [loan for loan in loans if loan.due_date < today],
-        "ready_holds": db.session.scalars(sa.select(Hold).where(
-            Hold.patron_id == patron.id, Hold.status == HoldStatus.READY,
-            Hold.pickup_institution_id == institution.id)).all(),
-        "holds": db.session.scalars(sa.select(Hold).where(
-            Hold.patron_id == patron.id, Hold.status.in_(ACTIVE_HOLD_STATES),
-            *([] if personal else [Hold.pickup_institution_id == institution.id]))
-            .order_by(Hold.placed_at)).all(),
+        "ready_holds": [hold for hold in holds if hold.status == HoldStatus.READY
+                        and hold.pickup_institution_id == institution.id],
+        "holds": holds,
         "fines": unpaid_fines(patron, None if personal else institution.id),
         "today": today,
     }

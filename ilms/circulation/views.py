@@ -189,7 +189,9 @@ def desk():
 
 
 def _scan_checkout(code, reader, institution):
-    patron = patrons.patron_by_barcode(code, required=False)
+    # With a reader at the desk most scans are copies: look for a copy first, then for a card.
+    item = catalog.item_by_barcode(code, required=False) if reader is not None else None
+    patron = patrons.patron_by_barcode(code, required=False) if item is None else None
     if patron is not None:
         problems = services.reader_problems(patron, utcnow(), institution_id=institution.id)
         details = [str(message) for _c, message in problems]
@@ -198,7 +200,7 @@ def _scan_checkout(code, reader, institution):
         return Outcome("warn" if problems else "ok", _("Reader: %(name)s (%(card)s)", name=patron.name,
                                                         card=patron.barcode),
                        details=details, reader_id=patron.id, code="reader")
-    item = catalog.item_by_barcode(code, required=False)
+    item = item or catalog.item_by_barcode(code, required=False)
     if item is None:
         try:
             patrons.patron_by_barcode(code)      # a replaced (lost) card is explained
@@ -297,7 +299,10 @@ def scan():
         outcome.mode = outcome.mode if outcome.redirect else mode
         if outcome.reader_id is None and reader is not None:
             outcome.reader_id = reader.id      # the reader stays chosen while the desk switches modes
+        # The answer is drawn inside the same transaction: one write lock per scan, released at commit.
+        response = _respond(outcome, institution)
         db.session.commit()
+        return response
     except DomainError as error:
         db.session.rollback()
         outcome = Outcome("error", str(error.message), mode=mode, reader_id=reader.id if reader else None,
