@@ -1,0 +1,14 @@
+"""Free internet points: public computers, sessions for readers and guests, trainings, connectivity."""
+from flask_babel import lazy_gettext as _l
+
+from ..common.privacy import register_anonymiser
+from ..common.registry import NavItem, register_nav
+
+
+def init_app(app):
+    from . import cli, models, services, views  # noqa: F401  (models: for migrations)
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.internet_cli)
+    register_nav(NavItem("internet", "internet.index", _l("Internet"), "internet.edit", order=60))
+    views.register_panels()
+    register_anonymiser("internet", services.anonymise)

@@ -1,0 +1,95 @@
+"""Forms of the internet points: sessions, computers, rules, trainings, connectivity."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
+                     IntegerField, SelectField, StringField, TextAreaField)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..common import ethnicity
+from .models import AgeBand, LinkType
+
+WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Friday"), _l("Saturday"),
+            _l("Sunday"))
+
+
+def sex_choices():
+    return [("", "—"), ("F", _l("Female")), ("M", _l("Male"))]
+
+
+class CardStartForm(FlaskForm):
+    station = HiddenField(validators=[DataRequired()])
+    card = StringField(_l("Reader card"), validators=[DataRequired(), Length(max=40)])
+
+
+class GuestStartForm(FlaskForm):
+    station = HiddenField(validators=[DataRequired()])
+    age_band = SelectField(_l("Age"), choices=[("", "—")] + AgeBand.choices(), validators=[Optional()])
+    sex = SelectField(_l("Sex"), choices=sex_choices(), validators=[Optional()])
+    ethnicity = SelectField(_l("Ethnic group"), choices=ethnicity.choices(), validators=[Optional()])
+
+
+class ScanForm(FlaskForm):
+    institution = HiddenField(validators=[DataRequired()])
+    card = StringField(_l("Scan a reader card"), validators=[DataRequired(), Length(max=40)])
+
+
+class VoidForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=300)])
+
+
+class StopAtForm(FlaskForm):
+    ended_at = DateTimeLocalField(_l("Ended at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+
+
+class StationForm(FlaskForm):
+    institution = SelectField(_l("Institution"), choices=[], validate_choice=False)
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+    label = StringField(_l("Name on the screen"), validators=[Optional(), Length(max=120)])
+    in_service_from = DateField(_l("In service from"), validators=[DataRequired()])
+    in_service_to = DateField(_l("In service until"), validators=[Optional()])
+    training_only = BooleanField(_l("Kept for trainings (not a public computer)"))
+    out_of_order = BooleanField(_l("Out of order"))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+
+class SettingsForm(FlaskForm):
+    session_limit_minutes = IntegerField(_l("Session limit (minutes)"), validators=[Optional()])
+    daily_limit_minutes = IntegerField(_l("Daily limit per reader (minutes)"), validators=[Optional()])
+    use_default_hours = BooleanField(_l("Use the default opening hours"))
+    day0 = StringField(WEEKDAYS[0], validators=[Optional(), Length(max=100)])
+    day1 = StringField(WEEKDAYS[1], validators=[Optional(), Length(max=100)])
+    day2 = StringField(WEEKDAYS[2], validators=[Optional(), Length(max=100)])
+    day3 = StringField(WEEKDAYS[3], validators=[Optional(), Length(max=100)])
+    day4 = StringField(WEEKDAYS[4], validators=[Optional(), Length(max=100)])
+    day5 = StringField(WEEKDAYS[5], validators=[Optional(), Length(max=100)])
+    day6 = StringField(WEEKDAYS[6], validators=[Optional(), Length(max=100)])
+
+
+class CountRowForm(Form):
+    ethnicity = SelectField(_l("Ethnic group"), choices=ethnicity.choices(), validators=[Optional()])
+    sex = SelectField(_l("Sex"), choices=sex_choices(), validators=[Optional()])
+    count = IntegerField(_l("Number"), validators=[Optional(), NumberRange(min=0, max=10000)])
+
+
+class TrainingForm(FlaskForm):
+    institution = SelectField(_l("Institution"), choices=[], validate_choice=False)
+    date = DateField(_l("Date"), validators=[DataRequired()])
+    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=300)])
+    place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
+    trainer = StringField(_l("Trainer"), validators=[Optional(), Length(max=200)])
+    duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional()])
+    note = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    counts = FieldList(FormField(CountRowForm), min_entries=6, max_entries=60)
+    cards = TextAreaField(_l("Cards of named attendees (one per line)"), validators=[Optional(), Length(max=4000)])
+
+
+class AttendeeForm(FlaskForm):
+    card = StringField(_l("Reader card"), validators=[DataRequired(), Length(max=40)])
+
+
+class ConnectivityForm(FlaskForm):
+    date = DateField(_l("Date"), validators=[DataRequired()])
+    connected = SelectField(_l("Internet"), choices=[("1", _l("Connected")), ("0", _l("Not connected"))])
+    link_type = SelectField(_l("Link type"), choices=[("", "—")] + LinkType.choices(), validators=[Optional()])
+    speed_mbps = StringField(_l("Speed (Mbit/s)"), validators=[Optional(), Length(max=12)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
