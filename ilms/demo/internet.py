@@ -139,6 +139,7 @@ def _load_sessions(rng, first, last):
     if existing:
         return 0
     by_home = _local_readers()
+    busy_by_day = {}   # a reader comes to one computer a day at most, so sessions never overlap
     made = 0
     for code in codes:
         inst = org.get_by_code(code)
@@ -150,7 +151,7 @@ def _load_sessions(rng, first, last):
         day = first
         while day <= last:
             intervals = schedule.get(day.weekday(), [])
-            busy_readers = set()
+            busy_readers = busy_by_day.setdefault(day, set())
             for station in stations:
                 if not station.in_service_on(day):
                     continue
