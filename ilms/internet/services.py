@@ -94,14 +94,26 @@ def _check_station(station):
     if clash:
         raise Conflict(_l("The code %(code)s is already used by a computer of %(inst)s.",
                           code=station.code, inst=clash), field="code")
-    if station.id is not None and station.in_service_to is not None:
+    if station.id is not None:
+        _check_sessions_within_service(station)
+
+
+def _check_sessions_within_service(station):
+    """Service dates may not leave out sessions already recorded on the computer."""
+    counted = (InternetSession.station_id == station.id, InternetSession.state != SessionState.VOIDED)
+    if station.in_service_to is not None:
         later = db.session.scalar(sa.select(sa.func.count()).select_from(InternetSession).where(
-            InternetSession.station_id == station.id, InternetSession.state != SessionState.VOIDED,
-            InternetSession.started_at >= local_midnight(station.in_service_to + dt.timedelta(days=1))))
+            *counted, InternetSession.started_at >= local_midnight(station.in_service_to + dt.timedelta(days=1))))
         if later:
             raise Conflict(_l("%(n)d session(s) on this computer started after %(to)s; the computer was still "
                               "in service then.", n=later, to=_fmt_date(station.in_service_to)),
                            field="in_service_to")
+    earlier = db.session.scalar(sa.select(sa.func.count()).select_from(InternetSession).where(
+        *counted, InternetSession.started_at < local_midnight(station.in_service_from)))
+    if earlier:
+        raise Conflict(_l("%(n)d session(s) on this computer started before %(from)s; the computer was already "
+                          "in service then.", n=earlier, **{"from": _fmt_date(station.in_service_from)}),
+                       field="in_service_from")
 
 
 STATION_FIELDS = ("code", "label", "in_service_from", "in_service_to", "training_only", "notes", "out_of_order")
@@ -293,7 +305,8 @@ def _overlapping(*, start, end, station=None, patron=None, exclude=None):
     if station is not None:
         query = query.where(InternetSession.station_id == station.id)
     if patron is not None:
-        query = query.where(InternetSession.patron_id == patron.id)
+        # by pseudonym, so sessions whose reader was anonymised still keep the reader's time taken
+        query = query.where(InternetSession.reader_key == reader_key(patron.id))
     if exclude is not None:
         query = query.where(InternetSession.id != exclude.id)
     return db.session.scalar(query.order_by(InternetSession.started_at).limit(1))
@@ -309,7 +322,8 @@ def _describe(session):
 
 
 def _refuse_overlaps(*, station, patron, start, end, exclude=None):
-    clash = _overlapping(start=start, end=end, station=station, exclude=exclude)
+    """Refuse a session of ``station`` (and ``patron``) over ``[start, end)``; ``station=None``: the reader only."""
+    clash = _overlapping(start=start, end=end, station=station, exclude=exclude) if station is not None else None
     if clash is not None:
         if clash.state == SessionState.OPEN and end is None:
             raise Conflict(_l("%(station)s is already in use since %(start)s. Stop that session first.",

@@ -119,6 +119,22 @@ def test_scanning_a_card_starts_on_the_first_free_computer_and_scanning_again_st
         services.scan_card("nope", actor=net.staff, institution=net.library, at=at(14, 41))
 
 
+def test_scanning_at_another_library_does_not_stop_a_session_there(net):
+    running = services.start_session(net.pc1, actor=net.staff, card="HTD000001", at=at(14))
+    with pytest.raises(Conflict, match="Lò Thị Lan đang dùng Máy 1 .TVH-TD.") as refused:
+        services.scan_card("HTD000001", actor=net.outsider, institution=net.other, at=at(14, 5))
+    assert refused.value.code == "reader_busy"
+    assert running.state == SessionState.OPEN
+
+
+def test_an_anonymised_session_still_keeps_its_readers_time(net):
+    services.record_session(actor=SYSTEM, station=net.pc1, patron=net.lan, start=at(8), end=at(9))
+    services.anonymise(at(12))
+    with pytest.raises(Conflict) as refused:
+        services.record_session(actor=SYSTEM, station=net.pc2, patron=net.lan, start=at(8, 30), end=at(9, 30))
+    assert refused.value.code == "reader_busy"
+
+
 def test_the_session_limit_turns_the_tile_red(net):
     services.update_settings(net.library, actor=net.staff, session_limit_minutes=30, daily_limit_minutes=None)
     session = services.start_session(net.pc1, actor=net.staff, card="HTD000001", at=at(15))
@@ -193,8 +209,12 @@ def test_station_rules(net):
         services.create_station(actor=net.staff, institution=net.point, code="BL-PC9",
                                 in_service_from=dt.date(2024, 1, 1), in_service_to=dt.date(2023, 1, 1))
     services.record_session(actor=net.staff, station=net.pc1, patron=None, start=at(9), end=at(10))
+    db.session.commit()
     with pytest.raises(Conflict, match="bắt đầu sau ngày 31/12/2023"):
         services.update_station(net.pc1, actor=net.staff, in_service_to=dt.date(2023, 12, 31))
+    db.session.rollback()
+    with pytest.raises(Conflict, match="bắt đầu trước ngày 06/03/2024"):
+        services.update_station(net.pc1, actor=net.staff, in_service_from=dt.date(2024, 3, 6))
 
 
 def test_the_database_keeps_one_open_session_per_station_and_per_reader(net):
