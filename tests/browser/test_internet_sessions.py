@@ -63,7 +63,7 @@ def test_guest_and_reader_sessions_then_a_training(internet_server, page):
     assert clock.text_content() != before
 
     # stop the reader's session with one click
-    first.get_by_role("button", name="Kết thúc").click()
+    first.get_by_role("button", name="Kết thúc lượt").click()
     expect(page.locator(".flash-success")).to_contain_text("Lò Thị Lan")
     expect(first).to_have_class(re.compile("tile-free"))
     expect(second).to_have_class(re.compile("tile-busy"))
@@ -72,7 +72,7 @@ def test_guest_and_reader_sessions_then_a_training(internet_server, page):
     page.get_by_role("link", name="Lớp hướng dẫn").first.click()
     page.get_by_role("link", name="Ghi lớp hướng dẫn").click()
     page.get_by_label("Ngày").fill("2024-03-20")
-    page.get_by_label("Chủ đề").fill("Dùng Internet tra cứu giá nông sản")
+    page.get_by_label("Nội dung").fill("Dùng Internet tra cứu giá nông sản")
     page.get_by_label("Địa điểm").fill("Nhà văn hóa bản Nà Khum")
     rows = [("Thái", "Nữ", "5"), ("Mông", "Nam", "4"), ("Dao", "Nữ", "3")]
     for index, (group, sex, number) in enumerate(rows):
@@ -107,6 +107,6 @@ def test_the_screen_follows_another_desk_on_a_tablet(internet_server, browser):
         db.session.remove()
     expect(tile).to_have_class(re.compile("tile-busy"), timeout=8000)
     expect(tile).to_contain_text("Lò Thị Lan")
-    stop = tile.get_by_role("button", name="Kết thúc").bounding_box()
+    stop = tile.get_by_role("button", name="Kết thúc lượt").bounding_box()
     assert stop["height"] >= 40 and tile.bounding_box()["width"] >= 200     # big enough for a finger
     context.close()
