@@ -12,6 +12,16 @@ WEEKDAYS = (_l("Monday"), _l("Tuesday"), _l("Wednesday"), _l("Thursday"), _l("Fr
             _l("Sunday"))
 
 
+#: The groups of Lai Châu, most numerous first: they head the list, the other groups follow.
+LOCAL_GROUPS = ("03", "08", "01", "09", "35", "25", "42", "29", "41", "48", "45", "50")
+
+
+def ethnic_choices():
+    local = [(code, ethnicity.name_of(code)) for code in LOCAL_GROUPS]
+    others = [(g.code, g.name) for g in ethnicity.groups() if g.code not in LOCAL_GROUPS]
+    return [("", "—")] + local + [("", "────────", {"disabled": True})] + others
+
+
 def sex_choices():
     return [("", "—"), ("F", _l("Female")), ("M", _l("Male"))]
 
@@ -25,7 +35,7 @@ class GuestStartForm(FlaskForm):
     station = HiddenField(validators=[DataRequired()])
     age_band = SelectField(_l("Age"), choices=[("", "—")] + AgeBand.choices(), validators=[Optional()])
     sex = SelectField(_l("Sex"), choices=sex_choices(), validators=[Optional()])
-    ethnicity = SelectField(_l("Ethnic group"), choices=ethnicity.choices(), validators=[Optional()])
+    ethnicity = SelectField(_l("Ethnic group"), choices=ethnic_choices(), validators=[Optional()])
 
 
 class ScanForm(FlaskForm):
@@ -66,7 +76,7 @@ class SettingsForm(FlaskForm):
 
 
 class CountRowForm(Form):
-    ethnicity = SelectField(_l("Ethnic group"), choices=ethnicity.choices(), validators=[Optional()])
+    ethnicity = SelectField(_l("Ethnic group"), choices=ethnic_choices(), validators=[Optional()])
     sex = SelectField(_l("Sex"), choices=sex_choices(), validators=[Optional()])
     count = IntegerField(_l("Number"), validators=[Optional(), NumberRange(min=0, max=10000)])
 

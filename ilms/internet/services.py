@@ -786,10 +786,13 @@ def connectivity_log(institution_id):
                               .order_by(ConnectivityRecord.date.desc())).all()
 
 
-def latest_connectivity_query(on):
+def latest_connectivity_query(on, institution_ids=None):
     """Select of each institution's latest record on or before ``on`` (one row per institution)."""
-    latest = (sa.select(ConnectivityRecord.institution_id, sa.func.max(ConnectivityRecord.date).label("date"))
-              .where(ConnectivityRecord.date <= on).group_by(ConnectivityRecord.institution_id).subquery())
+    latest = sa.select(ConnectivityRecord.institution_id, sa.func.max(ConnectivityRecord.date).label("date")) \
+        .where(ConnectivityRecord.date <= on)
+    if institution_ids is not None:
+        latest = latest.where(ConnectivityRecord.institution_id.in_(list(institution_ids)))
+    latest = latest.group_by(ConnectivityRecord.institution_id).subquery("latest")
     return (sa.select(ConnectivityRecord)
             .join(latest, sa.and_(latest.c.institution_id == ConnectivityRecord.institution_id,
                                   latest.c.date == ConnectivityRecord.date)))

@@ -14,6 +14,7 @@ from ...common.time import Period, local_date_of
 from ...extensions import db
 from ...internet.models import (ConnectivityRecord, InternetSession, SessionState, Station, Training,
                                 TrainingAttendee, TrainingCount)
+from ...internet.services import latest_connectivity_query
 from ...org.models import Institution
 from ..registry import Indicator, register, register_visit_source
 
@@ -268,12 +269,7 @@ register(Indicator(
 # -- connectivity ----------------------------------------------------------------
 
 def _latest_on(day, ids):
-    latest = (sa.select(ConnectivityRecord.institution_id, sa.func.max(ConnectivityRecord.date).label("date"))
-              .where(ConnectivityRecord.date <= day, ConnectivityRecord.institution_id.in_(list(ids)))
-              .group_by(ConnectivityRecord.institution_id).subquery("latest"))
-    return (sa.select(ConnectivityRecord)
-            .join(latest, sa.and_(latest.c.institution_id == ConnectivityRecord.institution_id,
-                                  latest.c.date == ConnectivityRecord.date)))
+    return latest_connectivity_query(day, ids)
 
 
 def _connected(period, ids):
