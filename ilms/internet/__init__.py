@@ -6,7 +6,8 @@ from ..common.registry import NavItem, register_nav
 
 
 def init_app(app):
-    from . import cli, models, services, views  # noqa: F401  (models: for migrations)
+    from . import models  # noqa: F401  (imported so the migrations see the tables)
+    from . import cli, services, views
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.internet_cli)
     register_nav(NavItem("internet", "internet.index", _l("Internet"), "internet.edit", order=60))

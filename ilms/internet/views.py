@@ -330,11 +330,17 @@ def _station_fields(form):
 
 
 def _form_institution(form):
+    """The institution chosen on ``form``; ``None``, with the message on the field, when there is none."""
     try:
-        inst = org.get(int(form.institution.data))
+        return org.get(int(form.institution.data))
     except (TypeError, ValueError, DomainError):
+        form.institution.errors = list(form.institution.errors or []) + [_("Choose the institution.")]
         return None
-    return inst
+
+
+def _preselect_institution(form):
+    chosen = _institution_arg(current_user.institution)
+    form.institution.data = str(chosen.id) if chosen else ""
 
 
 @bp.route("/stations/new", methods=["GET", "POST"])
@@ -343,14 +349,11 @@ def station_new():
     form = StationForm()
     form.institution.choices = [(str(i.id), i.name) for i in _managed_institutions()]
     if request.method == "GET":
-        chosen = _institution_arg(current_user.institution)
-        form.institution.data = str(chosen.id) if chosen else ""
+        _preselect_institution(form)
         form.in_service_from.data = local_today()
     if form.validate_on_submit():
         institution = _form_institution(form)
-        if institution is None:
-            form.institution.errors = [_("Choose the institution.")]
-        else:
+        if institution is not None:
             try:
                 station = services.create_station(actor=current_user, institution=institution, **_station_fields(form))
                 db.session.commit()
@@ -373,8 +376,8 @@ def station_edit(station_id):
     form.institution.choices = [(str(i.id), i.name) for i in _managed_institutions()]
     if request.method == "GET":
         form.institution.data = str(station.institution_id)
-    if form.validate_on_submit():
-        institution = _form_institution(form)
+    institution = _form_institution(form) if form.validate_on_submit() else None
+    if institution is not None:
         try:
             services.update_station(station, actor=current_user, institution=institution, **_station_fields(form))
             db.session.commit()
@@ -490,14 +493,11 @@ def training_new():
     form = TrainingForm()
     _prepare_training_form(form)
     if request.method == "GET":
-        chosen = _institution_arg(current_user.institution)
-        form.institution.data = str(chosen.id) if chosen else ""
+        _preselect_institution(form)
         form.date.data = local_today()
     if form.validate_on_submit():
         institution = _form_institution(form)
-        if institution is None:
-            form.institution.errors = [_("Choose the institution.")]
-        else:
+        if institution is not None:
             cards = [line.strip() for line in (form.cards.data or "").splitlines() if line.strip()]
             try:
                 training = services.create_training(actor=current_user, institution=institution,
