@@ -69,6 +69,7 @@ def main():
         rows.append(Row("status.json (ILMS, one request)", samples, args.rounds, wall, peak.peak_mb,
                         f"{len(station_ids)} computers"))
         raw = sqlite3.connect(db_path)
+        raw.execute("PRAGMA synchronous = NORMAL")   # as ILMS sets it (the file is in WAL mode already)
         query = ("SELECT s.id, s.code, x.id, x.started_at, x.limit_minutes FROM internet_stations s "
                  "LEFT JOIN internet_sessions x ON x.station_id = s.id AND x.state = 'open' "
                  "WHERE s.institution_id = ? AND s.training_only = 0 ORDER BY s.code")
