@@ -84,7 +84,7 @@ class CountRowForm(Form):
 class TrainingForm(FlaskForm):
     institution = SelectField(_l("Institution"), choices=[], validate_choice=False)
     date = DateField(_l("Date"), validators=[DataRequired()])
-    topic = StringField(_l("Topic"), validators=[DataRequired(), Length(max=300)])
+    topic = StringField(_l("Class topic"), validators=[DataRequired(), Length(max=300)])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=200)])
     trainer = StringField(_l("Trainer"), validators=[Optional(), Length(max=200)])
     duration_minutes = IntegerField(_l("Duration (minutes)"), validators=[Optional()])

@@ -73,6 +73,15 @@ class AgeBand(LabelledEnum):
 AgeBand.__labels__ = {"under_15": _l("Under 15"), "15_24": _l("15–24"), "25_44": _l("25–44"),
                       "45_59": _l("45–59"), "60_plus": _l("60 and over")}
 
+class UserKind(LabelledEnum):
+    """Who used a computer, as lists and drill-downs show it (a session stores ``is_guest``)."""
+
+    READER = "reader"
+    GUEST = "guest"
+
+
+UserKind.__labels__ = {"reader": _l("Reader with a card"), "guest": _l("Guest")}
+
 _OPEN = sa.text("state = 'open'")
 _OPEN_READER = sa.text("state = 'open' AND patron_id IS NOT NULL")
 
@@ -243,6 +252,16 @@ class LinkType(LabelledEnum):
 
 LinkType.__labels__ = {"fibre": _l("Fibre (FTTH)"), "dsl": _l("ADSL"), "mobile": _l("3G/4G mobile"),
                        "satellite": _l("Satellite"), "other": _l("Other")}
+
+
+class LinkState(LabelledEnum):
+    """A connectivity record's verdict, as lists and drill-downs show it (a record stores ``connected``)."""
+
+    CONNECTED = "connected"
+    NOT_CONNECTED = "not_connected"
+
+
+LinkState.__labels__ = {"connected": _l("Connected"), "not_connected": _l("Not connected")}
 
 
 class ConnectivityRecord(db.Model):

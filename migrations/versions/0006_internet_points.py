@@ -1,8 +1,8 @@
 """Free internet points: stations, sessions, trainings, connectivity, opening hours
 
 Revision ID: 0006
-Revises: 0007
-Create Date: 2026-11-24 22:27:11.606785
+Revises: 0008
+Create Date: 2026-11-24 22:38:24.631827
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -72,7 +72,7 @@ def test_guest_and_reader_sessions_then_a_training(internet_server, page):
     page.get_by_role("link", name="Lớp hướng dẫn").first.click()
     page.get_by_role("link", name="Ghi lớp hướng dẫn").click()
     page.get_by_label("Ngày").fill("2024-03-20")
-    page.get_by_label("Nội dung").fill("Dùng Internet tra cứu giá nông sản")
+    page.get_by_label("Chủ đề lớp học").fill("Dùng Internet tra cứu giá nông sản")
     page.get_by_label("Địa điểm").fill("Nhà văn hóa bản Nà Khum")
     rows = [("Thái", "Nữ", "5"), ("Mông", "Nam", "4"), ("Dao", "Nữ", "3")]
     for index, (group, sex, number) in enumerate(rows):

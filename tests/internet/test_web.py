@@ -230,3 +230,35 @@ def test_utilisation_divides_hours_used_by_computers_and_opening_hours(app, net)
     client = signed_in(app)
     page = client.get("/internet/utilisation?year=2024").get_data(as_text=True)
     assert "Thư viện huyện Tam Đường" in page and "4,5 / " in page or "4.5 / " in page
+
+
+def test_the_statistics_pages_open_internet_figures_without_reader_names(app, net, factories, runner):
+    from tests.conftest import shared_path
+    assert runner.invoke(args=["plan", "load", str(shared_path("plan", "lai-chau-1133-2015.yaml"))]).exit_code == 0
+    services.record_session(actor=SYSTEM, station=net.pc1, patron=net.lan, start=at(8), end=at(9, 30))
+    services.record_session(actor=SYSTEM, station=net.pc2, patron=None, guest={"sex": "F", "ethnicity": "08"},
+                            start=at(8), end=at(9))
+    services.create_training(actor=SYSTEM, institution=net.point, date=dt.date(2020, 3, 20),
+                             topic="Dùng Internet tìm giống lúa", place="Nhà văn hóa bản Nà Khum",
+                             counts=[("03", "F", 5), ("08", "M", 4), ("09", "F", 3)])
+    db.session.commit()
+    factories.user("giamdoc", role="manager")
+    manager = app.test_client()
+    login(manager, "giamdoc")
+    page = manager.get("/stats/records/NET.SESSIONS?year=2024&scope=inst:TVH-TD")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "TD-PC1" in html and "05/03/2024 08:00" in html and "1.5" in html
+    assert "Lò Thị Lan" not in html and "HTD000001" not in html
+    assert "Bạn đọc có thẻ" in html and "Khách" in html
+    csv_text = manager.get("/stats/records/NET.SESSIONS?year=2024&scope=inst:TVH-TD&format=csv").get_data(as_text=True)
+    assert "Lò Thị Lan" not in csv_text and "TD-PC1" in csv_text
+    trainings = manager.get("/stats/records/NET.TRAINEES?year=2020&scope=inst:BD-TD-BL").get_data(as_text=True)
+    assert "Dùng Internet tìm giống lúa" in trainings and "Nhà văn hóa bản Nà Khum" in trainings
+    connected = manager.get("/stats/records/LIB.INTERNET_CONNECTED?year=2024&scope=kind:district_library")
+    assert connected.status_code == 200 and "Chưa kết nối" in connected.get_data(as_text=True)
+    from ilms.stats.models import Plan
+    plan = db.session.scalar(sa.select(Plan))
+    # the plan runs 2016-2020: its annual report lists the trainings held
+    report = manager.get(f"/stats/reports/{plan.id}/annual/2020?scope=inst:BD-TD-BL").get_data(as_text=True)
+    assert "Các lớp hướng dẫn sử dụng máy tính và Internet" in report and "Dùng Internet tìm giống lúa" in report

@@ -12,11 +12,12 @@ import sqlalchemy as sa
 
 from ...common.time import Period, local_date_of
 from ...extensions import db
-from ...internet.models import (ConnectivityRecord, InternetSession, SessionState, Station, Training,
-                                TrainingAttendee, TrainingCount)
+from ...common.enums import enum_column_type
+from ...internet.models import (ConnectivityRecord, InternetSession, LinkState, SessionState, Station, Training,
+                                TrainingAttendee, TrainingCount, UserKind)
 from ...internet.services import latest_connectivity_query
 from ...org.models import Institution
-from ..registry import Indicator, register, register_visit_source
+from ..registry import ActivityList, Indicator, register, register_activity_list, register_visit_source
 
 #: "every institution that can host public computers or trainings": all kinds but the museum.
 NET_KINDS = frozenset({"provincial_library", "district_library", "postal_cultural_point", "cultural_center",
@@ -83,15 +84,19 @@ def _users_group(period, ids):
 
 
 def sessions_drilldown(period, ids):
-    """The sessions behind NET.SESSIONS, NET.HOURS and NET.USERS; readers appear only as "reader"."""
-    return (sa.select(S.id.label("session"), Institution.code.label("institution"), Station.code.label("station"),
-                      S.started_at.label("started"), S.ended_at.label("ended"),
-                      (S.duration_seconds / 3600.0).label("hours"),
-                      sa.case((S.is_guest.is_(True), "guest"), else_="reader").label("user"),
-                      S.guest_age_band.label("guest_age_band"), S.guest_sex.label("guest_sex"),
-                      S.guest_ethnicity.label("guest_ethnicity"))
-            .join(Station, Station.id == S.station_id).join(Institution, Institution.id == S.institution_id)
-            .where(*_counted_sessions(period, ids)).order_by(S.started_at))
+    """The sessions behind NET.SESSIONS, NET.HOURS and NET.USERS: readers only by their pseudonym.
+
+    Guests show the sex and ethnic group staff noted, when they did.
+    """
+    user = sa.type_coerce(sa.case((S.is_guest.is_(True), UserKind.GUEST.value), else_=UserKind.READER.value),
+                          enum_column_type(UserKind))
+    return (sa.select(S.id.label("id"), S.institution_id.label("institution_id"), Station.code.label("station"),
+                      S.started_at.label("start"), S.ended_at.label("end"),
+                      (S.duration_seconds / 3600.0).label("hours"), user.label("category"),
+                      S.reader_key.label("reader_key"), S.guest_sex.label("sex"),
+                      S.guest_ethnicity.label("ethnicity"))
+            .join(Station, Station.id == S.station_id)
+            .where(*_counted_sessions(period, ids)).order_by(S.started_at, S.id))
 
 
 register(Indicator(
@@ -164,11 +169,10 @@ def trainings_drilldown(period, ids):
               .union_all(sa.select(TrainingAttendee.training_id, sa.literal(1))).subquery("per_training"))
     total = (sa.select(sa.func.coalesce(sa.func.sum(counts.c.n), 0)).where(counts.c.training_id == Training.id)
              .scalar_subquery())
-    return (sa.select(Training.id.label("training"), Institution.code.label("institution"),
-                      Training.date.label("date"), Training.topic.label("topic"), Training.place.label("place"),
-                      Training.trainer.label("trainer"), Training.duration_minutes.label("minutes"),
-                      total.label("attendance"))
-            .join(Institution, Institution.id == Training.institution_id)
+    return (sa.select(Training.id.label("id"), Training.date.label("date"),
+                      Training.institution_id.label("institution_id"), Training.topic.label("topic"),
+                      Training.place.label("venue"), (Training.duration_minutes / 60.0).label("hours"),
+                      total.label("attendees"))
             .where(*_held(period, ids)).order_by(Training.date, Training.id))
 
 
@@ -204,6 +208,10 @@ def _trainees_minority(period, ids):
     result = db.session.execute(sa.select(bucket, sa.func.sum(rows.c.n)).group_by(bucket)).all()
     return {key: float(n or 0) for key, n in result}
 
+
+register_activity_list(ActivityList(
+    key="internet_trainings", title_vi="Các lớp hướng dẫn sử dụng máy tính và Internet",
+    title_en="Computer and internet trainings held", kinds=NET_KINDS, rows=trainings_drilldown, order=60))
 
 register(Indicator(
     code="NET.TRAININGS", name_vi="Lớp hướng dẫn sử dụng máy tính, Internet",
@@ -250,12 +258,11 @@ def _stations_series(period, ids):
 
 
 def stations_drilldown(period, ids):
-    return (sa.select(Station.code.label("station"), Station.label.label("label"),
-                      Institution.code.label("institution"), Station.in_service_from.label("in_service_from"),
-                      Station.in_service_to.label("in_service_to"))
-            .join(Institution, Institution.id == Station.institution_id)
+    return (sa.select(Station.code.label("station"), Station.label.label("name"),
+                      Station.institution_id.label("institution_id"), Station.in_service_from.label("start"),
+                      Station.in_service_to.label("end"))
             .where(Station.institution_id.in_(list(ids)), *_in_service_on(period.end))
-            .order_by(Institution.code, Station.code))
+            .order_by(Station.institution_id, Station.code))
 
 
 register(Indicator(
@@ -305,12 +312,13 @@ def _connected_series(period, ids):
 
 
 def connectivity_drilldown(period, ids):
-    """Every library of the figure with its latest record on or before the period's end (none: empty)."""
+    """Every library of the figure with its latest record on or before the period's end (none: not connected)."""
     latest = _latest_on(period.end, ids).subquery("latest_record")
-    return (sa.select(Institution.code.label("institution"), Institution.name.label("name"),
-                      latest.c.date.label("since"),
-                      sa.func.coalesce(latest.c.connected, sa.false()).label("connected"),
-                      latest.c.link_type.label("link_type"), latest.c.speed_mbps.label("speed_mbps"))
+    state = sa.type_coerce(sa.case((latest.c.connected.is_(True), LinkState.CONNECTED.value),
+                                   else_=LinkState.NOT_CONNECTED.value), enum_column_type(LinkState))
+    return (sa.select(Institution.id.label("institution_id"), Institution.name.label("name"),
+                      state.label("status"), latest.c.date.label("date"), latest.c.link_type.label("kind"),
+                      latest.c.note.label("note"))
             .outerjoin(latest, latest.c.institution_id == Institution.id)
             .where(Institution.id.in_(list(ids))).order_by(Institution.code))
 
