@@ -1,7 +1,7 @@
 """Free internet points: stations, sessions, trainings, connectivity, opening hours
 
 Revision ID: 0006
-Revises: 0008
+Revises: 0004
 Create Date: 2026-11-24 22:38:24.631827
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0008'
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -262,22 +262,26 @@ def test_reader_sessions_are_visits_at_the_stations_institution(day_of_sessions)
     assert [(key, inst) for key, inst, _day in at_point] == [(reader_key(net.lan.id), net.point.id)]
 
 
-def test_a_reader_who_borrowed_the_same_day_is_one_visit(net, monkeypatch):
-    """Circulation is not in this branch yet: a checkout on the same day is stood in by a visit source of
-    the same shape (reader_key, institution_id, local day) registered for this test only."""
-    monkeypatch.setitem(registry._VISIT_SOURCES, "test_checkouts", lambda period, ids: sa.select(
-        sa.literal(reader_key(net.lan.id)).label("reader_key"), sa.literal(net.library.id).label("institution_id"),
-        sa.literal(DAY, sa.Date).label("day")))
+def test_a_reader_who_borrowed_the_same_day_is_one_visit(net, factories):
+    """A real checkout at the desk and two internet sessions on the same day: one visit."""
+    from ilms.circulation import services as circulation
+    copy = factories.item(net.library, title="Kỹ thuật trồng chè Tam Đường", accessioned=dt.date(2024, 1, 2))
+    circulation.checkout(net.lan, copy, institution=net.library, actor=SYSTEM, at=at(9))
     services.record_session(actor=SYSTEM, station=net.pc1, patron=net.lan, start=at(15), end=at(16))
     services.record_session(actor=SYSTEM, station=net.pc2, patron=net.lan, start=at(16), end=at(16, 30))
+    db.session.commit()
     period = Period(DAY, DAY)
     events = registry.visit_events(period, [net.library.id])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(events)) == 3   # three events...
     assert len(_visits(period, [net.library.id])) == 1                               # ...one visit
+    visits = registry.get("LIB.VISITS").compute(period, [net.library.id])
+    assert visits[net.library.id] == 1
     # a session on another day is another visit
     services.record_session(actor=SYSTEM, station=net.pc1, patron=net.lan, start=at(9, day=DAY + dt.timedelta(days=1)),
                             end=at(10, day=DAY + dt.timedelta(days=1)))
     assert len(_visits(Period(DAY, DAY + dt.timedelta(days=1)), [net.library.id])) == 2
+    assert registry.get("LIB.VISITS").compute(Period(DAY, DAY + dt.timedelta(days=1)),
+                                              [net.library.id])[net.library.id] == 2
 
 
 def test_internet_indicators_apply_to_hosts_of_public_computers():
