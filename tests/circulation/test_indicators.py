@@ -161,7 +161,10 @@ def test_anonymising_changes_no_figure(app, net, reader, copy, runner):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Visit).where(Visit.patron_id.is_not(None))) == 0
     assert figures() == before
     # The loan still open keeps its reader; running again detaches nothing more.
-    assert anonymise(30) == {"circulation.holds": 0, "circulation.loans": 0, "circulation.visits": 0}
+    again = anonymise(30)
+    assert {k: v for k, v in again.items() if k.startswith("circulation.")} == {
+        "circulation.holds": 0, "circulation.loans": 0, "circulation.visits": 0}
+    assert sum(again.values()) == 0
 
 
 def test_privacy_command_needs_a_number_of_days(app, runner):
