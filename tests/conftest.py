@@ -1,7 +1,14 @@
-"""Test fixtures: the app on a real SQLite file built by the migrations, clients, login, CLI."""
+"""Test fixtures: the app on a real database built by the migrations, clients, login, CLI.
+
+The database is a SQLite file, or a PostgreSQL database when
+``ILMS_TEST_DATABASE_URL`` names a PostgreSQL server (``scripts/test`` with
+``ILMS_TEST_POSTGRES=1`` starts one and runs the suite on both). Either way
+each test gets its own copy of a database migrated once per test process.
+"""
 import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -26,9 +33,65 @@ def shared_path(*parts):
 
 
 def make_config(db_path, data_dir, **extra):
+    """Test settings for a database: a SQLite file path, or a database URL."""
     config = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
-    config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{db_path}", DATA_DIR=str(data_dir), **extra)
+    url = db_path if "://" in str(db_path) else f"sqlite:///{db_path}"
+    config.update(SQLALCHEMY_DATABASE_URI=url, DATA_DIR=str(data_dir), **extra)
     return config
+
+
+# -- PostgreSQL -----------------------------------------------------------------
+
+#: A PostgreSQL server for the tests, e.g. ``postgresql+psycopg://ilms:pw@127.0.0.1:5433/ilms``
+#: (a role allowed to create databases). Unset: the tests use SQLite files.
+TEST_DATABASE_URL = os.environ.get("ILMS_TEST_DATABASE_URL", "")
+ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+
+
+class PostgresDatabases:
+    """Creates and drops the test databases on the server of ``ILMS_TEST_DATABASE_URL``.
+
+    A template database is migrated once per test process; each test's
+    database is a ``CREATE DATABASE ... TEMPLATE`` copy of it (a file copy,
+    a few milliseconds), dropped after the test. Names carry the process id,
+    so parallel workers (and parallel runs on one server) never collide.
+    """
+
+    def __init__(self, url):
+        import sqlalchemy as sa
+        self.url = sa.engine.make_url(url)
+        self.engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self.prefix = f"ilms_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.count = 0
+
+    def url_of(self, name):
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    def _run(self, sql):
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql(sql)
+
+    def create(self, template=None):
+        self.count += 1
+        name = f"{self.prefix}_{self.count}"
+        if template:
+            self._run(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
+        else:
+            self._run(f'CREATE DATABASE "{name}"')
+        return name
+
+    def drop(self, name):
+        self._run(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_databases():
+    if not ON_POSTGRES:
+        yield None
+        return
+    databases = PostgresDatabases(TEST_DATABASE_URL)
+    yield databases
+    databases.engine.dispose()
 
 
 class Client(FlaskClient):
@@ -52,27 +115,42 @@ class Client(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory):
-    """A database file migrated once to head; each test gets a copy (fast, and built by Alembic)."""
+def migrated_template(tmp_path_factory, postgres_databases):
+    """A database migrated once to head; each test gets a copy (fast, and built by Alembic).
+
+    A SQLite file path, or on PostgreSQL the name of the template database.
+    """
     base = tmp_path_factory.mktemp("template")
-    path = base / "template.sqlite"
-    app = create_app(make_config(path, base / "data"))
+    if postgres_databases is not None:
+        name = postgres_databases.create()
+        target = postgres_databases.url_of(name)
+    else:
+        name = target = base / "template.sqlite"
+    app = create_app(make_config(target, base / "data"))
     with app.app_context():
         upgrade()
         db.session.remove()
         db.engine.dispose()
-    return path
+    yield name
+    if postgres_databases is not None:
+        postgres_databases.drop(name)
 
 
 @pytest.fixture
-def app_factory(tmp_path, migrated_template):
+def app_factory(tmp_path, migrated_template, postgres_databases):
     """Make an app on a fresh copy of the migrated database (extra settings as keywords)."""
     made = []
+    databases = []
 
     def factory(**extra):
-        db_path = tmp_path / f"ilms-{len(made)}.sqlite"
-        shutil.copy(migrated_template, db_path)
-        app = create_app(make_config(db_path, tmp_path / f"data-{len(made)}", **extra))
+        if postgres_databases is not None:
+            name = postgres_databases.create(template=migrated_template)
+            databases.append(name)
+            target = postgres_databases.url_of(name)
+        else:
+            target = tmp_path / f"ilms-{len(made)}.sqlite"
+            shutil.copy(migrated_template, target)
+        app = create_app(make_config(target, tmp_path / f"data-{len(made)}", **extra))
         app.test_client_class = Client
         made.append(app)
         return app
@@ -82,6 +160,8 @@ def app_factory(tmp_path, migrated_template):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+    for name in databases:
+        postgres_databases.drop(name)
 
 
 @pytest.fixture
@@ -132,3 +212,31 @@ def post_form(client, url, data=None, page=None, **kwargs):
 def factories(app):
     from tests import factories
     return factories
+
+
+# -- tests for one database only ------------------------------------------------
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.sqlite_only`` / ``postgres_only`` tests are deselected on the other database.
+
+    Deselected, not skipped: they check something that exists on one
+    database only (SQLite's WAL pragmas, PostgreSQL's collations), and the
+    run on the other database covers them. Browser tests run on SQLite only:
+    they test pages and scripts in Chromium, and the routes behind them are
+    tested on PostgreSQL through the test client.
+    """
+    unwanted = "sqlite_only" if ON_POSTGRES else "postgres_only"
+    browser_dir = Path(__file__).parent / "browser"
+
+    def deselect(item):
+        if item.get_closest_marker(unwanted):
+            return True
+        return ON_POSTGRES and (item.get_closest_marker("browser") is not None
+                                or browser_dir in Path(str(item.fspath)).parents)
+
+    kept, dropped = [], []
+    for item in items:
+        (dropped if deselect(item) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -1,4 +1,5 @@
 """The schema comes from Alembic: one head, and the migrated database equals the models."""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -19,6 +20,7 @@ def test_migrated_schema_matches_the_models(app):
     assert diff == [], f"models and migrations differ: {diff}"
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     with db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
