@@ -4,6 +4,7 @@ import random
 import click
 from flask.cli import with_appcontext
 
+from ..audit import bulk as audit_bulk
 from ..common import registry
 from ..extensions import db
 
@@ -21,8 +22,9 @@ def load_all(echo=print, only=None):
         if only is not None and loader.key not in only:
             continue
         rng = random.Random(f"{SEED}:{loader.key}")
-        summary = loader.load(rng)
-        db.session.commit()
+        with audit_bulk(f"demo load {loader.key}"):
+            summary = loader.load(rng)
+            db.session.commit()
         echo(f"demo {loader.key}: {summary or 'ok'}")
 
 

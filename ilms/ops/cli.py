@@ -27,7 +27,8 @@ def import_command(path, dry_run, partial):
         raise click.ClickException(f"{path}: no such file")
     try:
         with source.open(encoding="utf-8") as fh:
-            report = services.import_lines(fh, partial=partial, dry_run=dry_run)
+            report = services.import_lines(fh, partial=partial, dry_run=dry_run,
+                                           description=f"ops import {source.name}")
     except UnicodeDecodeError as error:
         raise click.ClickException(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})")
     for error in report.errors:

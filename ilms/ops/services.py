@@ -10,6 +10,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
+from ..audit import bulk as audit_bulk
 from ..common.errors import DomainError
 from ..common.permissions import SYSTEM
 from ..extensions import db
@@ -77,14 +78,21 @@ def _read_line(raw):
     return record_type, data, line_id, obj
 
 
-def import_lines(lines: Iterable[str], *, partial=False, dry_run=False, actor=SYSTEM) -> ImportReport:
+def import_lines(lines: Iterable[str], *, partial=False, dry_run=False, actor=SYSTEM,
+                 description="ops import") -> ImportReport:
     """Apply the lines in order, each on top of what the lines before it built.
 
     Every line runs in its own savepoint: a refused line leaves no trace and
     the following lines are checked without it. At the end the whole import
     is committed only if nothing was refused (or ``partial`` is set);
-    ``dry_run`` always rolls back. Nothing is ever half-applied.
+    ``dry_run`` always rolls back. Nothing is ever half-applied. The audit
+    trail gets one summary entry (``description``), not one per row.
     """
+    with audit_bulk(description):
+        return _import_lines(lines, partial=partial, dry_run=dry_run, actor=actor)
+
+
+def _import_lines(lines, *, partial, dry_run, actor):
     report = ImportReport()
     ctx = ImportContext(actor=actor)
     for number, raw in enumerate(lines, start=1):

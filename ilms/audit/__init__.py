@@ -1,0 +1,20 @@
+"""The audit trail: who changed what and when, for every write, kept in the database.
+
+Captured generically from SQLAlchemy's session events (see ``capture``), so
+every domain is covered without code of its own. Bulk jobs use :func:`bulk`
+to leave one summary entry instead of one per row. The trail is for
+administrators to read; no indicator ever counts it.
+"""
+from flask_babel import lazy_gettext as _l
+
+from ..common.registry import NavItem, register_nav
+from .capture import acting_as, bulk, current_actor, exclude_table, mark_secret, paused  # noqa: F401  (the API)
+
+
+def init_app(app):
+    from . import capture, models, views  # noqa: F401  (models: the table must be known)
+
+    app.extensions["ilms_audit"] = app.config.get("AUDIT_ENABLED", True)
+    capture.install()
+    app.register_blueprint(views.bp)
+    register_nav(NavItem("audit", "audit.index", _l("Audit trail"), "audit.view", order=960))
