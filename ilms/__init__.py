@@ -13,12 +13,15 @@ PACKAGE = Path(__file__).resolve().parent
 #: Domain packages, in dependency order. Each has ``init_app(app)``.
 DOMAINS = ("org", "accounts", "audit", "catalog", "patrons", "circulation", "internet", "events")
 #: Packages that read or drive every domain; they come after all of them.
-CROSS_CUTTING = ("stats", "ops", "api", "demo")
+CROSS_CUTTING = ("stats", "ops", "api", "demo", "maintenance")
 
 
 def create_app(config=None):
     """Build the application. ``config`` is a settings class/object or a dict overriding ``Config``."""
-    app = Flask(__name__, instance_relative_config=True,
+    # The instance folder keeps the generated secrets (and, by default, the database and data).
+    instance = ((config.get("INSTANCE_DIR") if isinstance(config, dict) else getattr(config, "INSTANCE_DIR", None))
+                or os.environ.get("ILMS_INSTANCE_DIR"))
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.path.abspath(instance) if instance else None,
                 template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.from_object(Config)
     if isinstance(config, dict):
