@@ -104,6 +104,8 @@ max_wal_senders = 0
 checkpoint_timeout = 30min
 max_wal_size = 2GB
 autovacuum = off
+# A test that waits for a lock this long is stuck: fail it instead of hanging the run.
+lock_timeout = '30s'
 EOF
   if ! _pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 start >/dev/null; then
     cat "$PG_TMP/server.log" >&2

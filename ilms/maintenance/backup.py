@@ -190,9 +190,13 @@ def create_backup(destination=None) -> Path:
     else:
         destination = Path(destination)
         archive = destination / name if destination.is_dir() or not destination.suffix else destination
+        if archive == destination and archive.exists():
+            raise BackupError(f"{archive} exists already; choose another name")
     archive.parent.mkdir(parents=True, exist_ok=True)
-    if archive.exists():
-        raise BackupError(f"{archive} exists already; choose another name")
+    number = 1
+    while archive.exists():  # two backups within one second
+        number += 1
+        archive = archive.with_name(f"ilms-backup-{stamp}-{number}.tar.gz")
     dialect = db.engine.dialect.name
     with tempfile.TemporaryDirectory(prefix="ilms-backup-", dir=archive.parent) as scratch:
         scratch = Path(scratch)
@@ -241,10 +245,13 @@ def _add_bytes(tar, name, data):
 def read_manifest(archive: Path):
     try:
         with tarfile.open(archive, "r:gz") as tar:
-            member = tar.extractfile("manifest.json")
+            try:
+                member = tar.extractfile("manifest.json")
+            except KeyError:
+                raise BackupError(f"{archive} is not an ILMS backup archive (it has no manifest.json)")
             manifest = json.load(member)
-    except (tarfile.TarError, KeyError, OSError, ValueError) as error:
-        raise BackupError(f"{archive} is not an ILMS backup archive ({error})")
+    except (tarfile.TarError, OSError, ValueError, EOFError) as error:
+        raise BackupError(f"{archive} cannot be read ({error}); is it a complete ILMS backup archive?")
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{archive}: backup format {manifest.get('format')} is not supported")
     return manifest

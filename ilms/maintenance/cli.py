@@ -42,7 +42,8 @@ def create_command(destination, keep):
     click.echo(f"{archive}: {rows} row(s) in {len(manifest['counts'])} tables, "
                f"{len(manifest['files'])} file(s), schema revision {manifest['revision']}")
     if keep:
-        old = sorted(backups.default_backup_dir().glob("ilms-backup-*.tar.gz"))[:-keep]
+        old = sorted(backups.default_backup_dir().glob("ilms-backup-*.tar.gz"),
+                     key=lambda p: (p.stat().st_mtime_ns, p.name))[:-keep]
         for path in old:
             path.unlink()
             click.echo(f"removed old backup {path}")
