@@ -308,9 +308,21 @@ def after_flush(session, flush_context):
         return
     if entries:
         actor, source = current_actor(), current_source()
-        rows = [_entry(action, table, record_id, changes, actor=actor, source=source)
+        rows = [_entry(action, table, record_id, changes, source=source,
+                       actor=_own_account(actor, table, record_id, session))
                 for action, table, record_id, changes in entries]
         session.connection().execute(_audit_table().insert(), rows)
+
+
+def _own_account(actor, table, record_id, session):
+    """A visitor not yet signed in who changes a staff account acts on their own one
+    (signing in records the time; a password reset link sets a password)."""
+    if actor is not ANONYMOUS_ACTOR or table != "users" or not record_id.isdigit():
+        return actor
+    from ..accounts.models import User
+    user = session.identity_map.get(sa.inspect(User).identity_key_from_primary_key((int(record_id),)))
+    name = user.__dict__.get("username") if user is not None else None
+    return Actor(int(record_id), name or f"user {record_id}")
 
 
 def _add_to_bulk(session, job, counts):

@@ -238,3 +238,13 @@ def test_only_administrators_read_the_trail(app, client, factories):
         browser = app.test_client()
         login(browser, username)
         assert browser.get("/admin/audit/").status_code == 403, username
+
+
+def test_signing_in_is_recorded_under_the_person_who_signed_in(app, client, factories):
+    staff = factories.user("thuthu")
+    login(client, "thuthu")
+    (entry,) = [e for e in entries(table_name="users", action="update") if "last_login_at" in e.changes_dict()]
+    assert entry.actor == "thuthu" and entry.user_id == staff.id
+    assert entry.source == "POST /login"
+    login(app.test_client(), "thuthu", "wrong-password")  # a failed attempt changes no account
+    assert len([e for e in entries(table_name="users", action="update")]) == 1
