@@ -9,12 +9,15 @@ from flask_babel import lazy_gettext as _l
 
 from ..common.registry import NavItem, register_nav
 from .capture import acting_as, bulk, current_actor, exclude_table, mark_secret, paused  # noqa: F401  (the API)
+from .privacy import mark_personal_column, mark_personal_table  # noqa: F401
 
 
 def init_app(app):
-    from . import capture, models, views  # noqa: F401  (models: the table must be known)
+    from ..common.privacy import register_anonymiser
+    from . import capture, models, privacy, views  # noqa: F401  (models: the table must be known)
 
     app.extensions["ilms_audit"] = app.config.get("AUDIT_ENABLED", True)
     capture.install()
+    register_anonymiser("audit trail", privacy.anonymise_audit)
     app.register_blueprint(views.bp)
     register_nav(NavItem("audit", "audit.index", _l("Audit trail"), "audit.view", order=960))

@@ -59,9 +59,3 @@ def query(filters: AuditFilter, *, actor):
     return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 
-def history(table, record_id, *, actor):
-    """Every entry about one record, oldest first."""
-    require(actor, "audit.view")
-    return list(db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.table_name == table, AuditEntry.record_id == str(record_id))
-        .order_by(AuditEntry.at, AuditEntry.id)))

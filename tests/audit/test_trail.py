@@ -248,3 +248,31 @@ def test_signing_in_is_recorded_under_the_person_who_signed_in(app, client, fact
     assert entry.source == "POST /login"
     login(app.test_client(), "thuthu", "wrong-password")  # a failed attempt changes no account
     assert len([e for e in entries(table_name="users", action="update")]) == 1
+
+
+def test_anonymisation_removes_reader_data_from_old_entries(app, factories):
+    from ilms.audit import privacy
+    from ilms.common.privacy import anonymisers
+    from ilms.patrons.models import Patron
+
+    home = factories.institution("TVT", kind="provincial_library")
+    db.session.add(Patron(barcode="TV000123", name="Lò Thị Bạn Đọc", phone="0912 345 678", birth_year=1990,
+                          institution_id=home.id))
+    factories.institution("PT", name="Thư viện huyện Phong Thổ", phone="0213 888 888")
+    db.session.commit()
+    privacy.mark_personal_column("phone")  # as a domain marks a column that points at a person
+    try:
+        cutoff = utcnow() + dt.timedelta(seconds=1)
+        assert "audit trail" in anonymisers()
+        changed = anonymisers()["audit trail"](cutoff)
+        db.session.commit()
+        again = anonymisers()["audit trail"](cutoff)
+    finally:
+        privacy.PERSONAL_COLUMNS.discard("phone")
+    assert changed == 3 and again == 0, "every entry with reader data once, then nothing left to do"
+    (reader,) = entries(table_name="patrons")
+    assert "Lò Thị Bạn Đọc" not in reader.changes and "0912" not in reader.changes
+    assert reader.changes_dict()["name"] == "[removed]" and reader.action == "insert"
+    district = [e for e in entries(table_name="institutions") if e.changes_dict().get("code") == "PT"][0]
+    assert district.changes_dict()["phone"] == "[removed]"
+    assert district.changes_dict()["name"] == "Thư viện huyện Phong Thổ", "other values stay"
