@@ -8,13 +8,16 @@ administrators to read; no indicator ever counts it.
 from flask_babel import lazy_gettext as _l
 
 from ..common.registry import NavItem, register_nav
-from .capture import acting_as, bulk, current_actor, exclude_table, mark_secret, paused  # noqa: F401  (the API)
-from .privacy import mark_personal_column, mark_personal_table  # noqa: F401
+from .capture import acting_as, bulk, current_actor, exclude_table, mark_secret, paused
+from .privacy import mark_personal_column, mark_personal_table
+
+__all__ = ["acting_as", "bulk", "current_actor", "exclude_table", "mark_personal_column",
+           "mark_personal_table", "mark_secret", "paused"]
 
 
 def init_app(app):
     from ..common.privacy import register_anonymiser
-    from . import capture, models, privacy, views  # noqa: F401  (models: the table must be known)
+    from . import capture, privacy, views
 
     app.extensions["ilms_audit"] = app.config.get("AUDIT_ENABLED", True)
     capture.install()
