@@ -38,8 +38,10 @@ from sqlalchemy.orm import Session
 
 from ..common.time import utcnow
 
-#: Tables never audited: the trail itself, sign-in bookkeeping that holds session ids.
-EXCLUDED_TABLES = {"audit_entries", "staff_sessions", "login_failures", "alembic_version"}
+#: Tables never audited: the trail itself, sign-in bookkeeping that holds session ids, and the
+#: indicator cache's data-version tokens (renewed by every write; nobody's work of their own).
+EXCLUDED_TABLES = {"audit_entries", "staff_sessions", "login_failures", "alembic_version",
+                   "stats_data_versions"}
 #: Columns whose values are never stored, only the fact that they changed.
 SECRET_COLUMNS = {"password_hash", "token_hash"}
 #: Any column whose name contains one of these is treated as secret too.

@@ -276,3 +276,12 @@ def test_anonymisation_removes_reader_data_from_old_entries(app, factories):
     district = [e for e in entries(table_name="institutions") if e.changes_dict().get("code") == "PT"][0]
     assert district.changes_dict()["phone"] == "[removed]"
     assert district.changes_dict()["name"] == "Thư viện huyện Phong Thổ", "other values stay"
+
+
+def test_the_indicator_cache_tokens_are_not_audited(app, factories):
+    from ilms.stats.cache import renew_tokens
+    inst = factories.institution("TD")
+    renew_tokens([inst.id])
+    db.session.commit()
+    assert db.session.scalar(sa.text("SELECT count(*) FROM stats_data_versions")) >= 1
+    assert entries(table_name="stats_data_versions") == []
