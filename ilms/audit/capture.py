@@ -15,7 +15,7 @@ they describe. Who: the signed-in staff user, the API token's user, or
 
 Bulk jobs (imports, rebuilds) wrap their work in :func:`bulk`: instead of
 one entry per row they leave one summary entry with the number of rows per
-table and action, kept up to date at each flush (so a job that commits in
+table and action, written with each commit (so a job that commits in
 batches and is then killed still leaves an exact summary of what it did).
 """
 from __future__ import annotations
@@ -153,7 +153,17 @@ class BulkJob:
     source: str
     address: str
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
-    entry_id: int | None = None
+    entry_id: int | None = None       # the summary row, once written
+    entry_committed: bool = False     # ...and committed (a rollback cannot take it away)
+    committed: Counter = field(default_factory=Counter)   # rows per (table, action) committed so far
+    frames: list = field(default_factory=list)            # [(transaction, Counter)] not committed yet
+    writing: bool = False
+
+    def pending(self):
+        totals = Counter(self.committed)
+        for _transaction, counts in self.frames:
+            totals.update(counts)
+        return totals
 
 
 @contextlib.contextmanager
@@ -162,8 +172,9 @@ def bulk(description):
 
     ``description`` says what the job is, e.g. ``"catalog import lai-chau.mrc"``.
     The entry counts rows per table and action (``{"items": {"insert": 1200}}``)
-    and is updated in the same transaction as each flush, so it is exact
-    whether the job commits once, in batches, or is rolled back (then it
+    and is written in the same transaction as the rows it counts, once per
+    commit, so it is exact whether the job commits once, in batches, rolls
+    back a savepoint for a refused line, or rolls back entirely (then it
     disappears with the rows it described)::
 
         from ilms.audit import bulk
@@ -174,10 +185,97 @@ def bulk(description):
     source, address = current_source()
     job = BulkJob(str(description)[:300], current_actor(), source, address)
     token = _bulk_job.set(job)
+    finished = False
     try:
         yield job
+        finished = True
     finally:
         _bulk_job.reset(token)
+        if finished and job.frames and has_app_context():
+            # Rows flushed in the block and committed after it: count them in their transaction now.
+            from ..extensions import db
+            session = db.session()
+            if session.in_transaction():
+                _write_bulk(session, job)
+
+
+def _jobs(session):
+    return session.info.setdefault("ilms_audit_jobs", [])
+
+
+def _track(session, job, counts):
+    """Count ``counts`` for ``job`` in the innermost transaction (a savepoint, or the transaction)."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    job.frames.append((transaction, counts))
+    jobs = _jobs(session)
+    if job not in jobs:
+        jobs.append(job)
+
+
+def _within(transaction, ancestor):
+    while transaction is not None:
+        if transaction is ancestor:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+def _write_bulk(session, job):
+    """Insert or update the job's summary entry with everything counted so far."""
+    table = _audit_table()
+    text = json.dumps(_nested(job.pending()), ensure_ascii=False, sort_keys=True)
+    connection = session.connection()
+    if job.entry_id is None:
+        row = _entry("bulk", "*", job.key[:64], summary=job.description, actor=job.actor,
+                     source=(job.source, job.address))
+        row["changes"] = text
+        job.entry_id = connection.execute(table.insert().values(**row)).inserted_primary_key[0]
+    else:
+        connection.execute(table.update().where(table.c.id == job.entry_id).values(changes=text, at=utcnow()))
+
+
+def _nested(counts):
+    totals = {}
+    for (name, action), n in sorted(counts.items()):
+        totals.setdefault(name, {})[action] = n
+    return totals
+
+
+def before_commit(session):
+    if session.get_nested_transaction() is not None:
+        return  # a savepoint is released: the outer commit writes
+    jobs = [job for job in session.info.get("ilms_audit_jobs", ()) if job.frames]
+    if not jobs:
+        return
+    session.flush()  # rows still pending are counted before the summary is written
+    for job in jobs:
+        _write_bulk(session, job)
+        job.writing = True
+
+
+def after_commit(session):
+    for job in session.info.get("ilms_audit_jobs", ()):
+        if job.writing:
+            job.committed = job.pending()
+            job.frames.clear()
+            job.entry_committed = True
+            job.writing = False
+    session.info["ilms_audit_jobs"] = [job for job in session.info.get("ilms_audit_jobs", ()) if job.frames]
+
+
+def after_soft_rollback(session, previous_transaction):
+    jobs = session.info.get("ilms_audit_jobs")
+    if not jobs:
+        return
+    outer = previous_transaction.parent is None
+    for job in jobs:
+        job.writing = False
+        if outer:
+            job.frames.clear()
+            if not job.entry_committed:
+                job.entry_id = None
+        else:
+            job.frames = [(t, c) for t, c in job.frames if not _within(t, previous_transaction)]
 
 
 # -- values ---------------------------------------------------------------------------
@@ -306,7 +404,7 @@ def after_flush(session, flush_context):
             entries.append((action, table, _record_id(state), changes))
     if job is not None:
         if counts:
-            _add_to_bulk(session, job, counts)
+            _track(session, job, counts)
         return
     if entries:
         actor, source = current_actor(), current_source()
@@ -325,27 +423,6 @@ def _own_account(actor, table, record_id, session):
     user = session.identity_map.get(sa.inspect(User).identity_key_from_primary_key((int(record_id),)))
     name = user.__dict__.get("username") if user is not None else None
     return Actor(int(record_id), name or f"user {record_id}")
-
-
-def _add_to_bulk(session, job, counts):
-    """Add ``counts`` to the job's summary entry, creating it if this transaction has none."""
-    table = _audit_table()
-    connection = session.connection()
-    current = None
-    if job.entry_id is not None:
-        current = connection.execute(sa.select(table.c.changes).where(table.c.id == job.entry_id)).scalar()
-    totals = json.loads(current) if current else {}
-    for (name, action), n in counts.items():
-        per_table = totals.setdefault(name, {})
-        per_table[action] = per_table.get(action, 0) + n
-    text = json.dumps(totals, ensure_ascii=False, sort_keys=True)
-    if current is None:
-        row = _entry("bulk", "*", job.key[:64], summary=job.description, actor=job.actor,
-                     source=(job.source, job.address))
-        row["changes"] = text
-        job.entry_id = connection.execute(table.insert().values(**row)).inserted_primary_key[0]
-    else:
-        connection.execute(table.update().where(table.c.id == job.entry_id).values(changes=text, at=utcnow()))
 
 
 def do_orm_execute(state):
@@ -369,7 +446,7 @@ def do_orm_execute(state):
     job = _bulk_job.get()
     if job is not None:
         if rows:
-            _add_to_bulk(state.session, job, Counter({(name, action): max(rows, 0)}))
+            _track(state.session, job, Counter({(name, action): max(rows, 0)}))
         return result
     if rows == 0:
         return result
@@ -388,3 +465,6 @@ def install():
     if not event.contains(Session, "after_flush", after_flush):
         event.listen(Session, "after_flush", after_flush)
         event.listen(Session, "do_orm_execute", do_orm_execute)
+        event.listen(Session, "before_commit", before_commit)
+        event.listen(Session, "after_commit", after_commit)
+        event.listen(Session, "after_soft_rollback", after_soft_rollback)

@@ -285,3 +285,21 @@ def test_the_indicator_cache_tokens_are_not_audited(app, factories):
     db.session.commit()
     assert db.session.scalar(sa.text("SELECT count(*) FROM stats_data_versions")) >= 1
     assert entries(table_name="stats_data_versions") == []
+
+
+def test_bulk_counts_released_savepoints_statements_and_rows_committed_after_the_block(app, factories):
+    before = len(entries())
+    with bulk("network tidy-up"):
+        for n in range(3):
+            savepoint = db.session.begin_nested()
+            org.create_institution(actor=SYSTEM, code=f"S{n}", name=f"Bản {n}", kind="cultural_house",
+                                   level="village")
+            db.session.flush()
+            savepoint.commit()                   # a line accepted inside its savepoint
+        db.session.execute(sa.update(Institution).where(Institution.code.like("S%")).values(phone="0213"))
+        org.create_institution(actor=SYSTEM, code="S9", name="Bản cuối", kind="cultural_house", level="village")
+        db.session.flush()
+    db.session.commit()                          # committed after the block ended
+    made = entries()[before:]
+    assert [e.action for e in made] == ["bulk"]
+    assert made[0].changes_dict() == {"institutions": {"insert": 4, "update": 3}}
