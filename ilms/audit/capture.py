@@ -44,8 +44,9 @@ EXCLUDED_TABLES = {"audit_entries", "staff_sessions", "login_failures", "alembic
                    "stats_data_versions"}
 #: Columns whose values are never stored, only the fact that they changed.
 SECRET_COLUMNS = {"password_hash", "token_hash"}
-#: Any column whose name contains one of these is treated as secret too.
-SECRET_HINTS = ("password", "secret", "_hash", "session_id")
+#: Any column whose name contains one of these is treated as secret too. (Staff session ids
+#: never reach the trail: their table is excluded.)
+SECRET_HINTS = ("password", "secret", "_hash")
 REDACTED = "[hidden]"
 #: Longer values (a whole MARC record, a description) are cut to this many characters.
 MAX_VALUE_CHARS = 500

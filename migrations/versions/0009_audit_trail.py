@@ -1,7 +1,7 @@
 """Audit trail: one row per write (who, when, what, from where), browsable by administrators.
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-24 22:01:21.597239
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0004'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
