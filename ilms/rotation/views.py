@@ -378,6 +378,9 @@ def _return_context(crate):
 @staff_required(CAP)
 def return_check(crate_id):
     crate = _crate(crate_id, write=True)
+    if not crate.is_out:
+        flash(str(services._not_out(crate).message), "error")
+        return redirect(url_for("rotation.crate", crate_id=crate.id))
     return render_template("rotation/return.html", **_return_context(crate))
 
 
@@ -462,7 +465,7 @@ def _trip_arg(crate):
 def slip(crate_id):
     """The packing slip that travels with the crate (the contents now, when it has not left yet)."""
     crate = _crate(crate_id)
-    trip = None if crate.state == CrateState.PACKING else _trip_arg(crate)
+    trip = None if crate.state == CrateState.PACKING and not request.args.get("trip") else _trip_arg(crate)
     items = [line.item for line in trip.lines] if trip is not None else [row.item for row in crate.contents]
     return render_template("rotation/slip.html", crate=crate, trip=trip, items=items, today=local_today())
 

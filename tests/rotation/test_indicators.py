@@ -131,3 +131,43 @@ def test_every_figure_is_in_the_indicator_document(app, net):
     indicators = {f["indicator"] for f in document["figures"]}
     assert set(CODES) <= indicators
     assert db.session.scalar(sa.select(sa.func.count()).select_from(sa.text("dispatches"))) == 0
+
+
+def test_every_write_that_changes_a_figure_tells_the_figure_cache(app, net, packed):
+    from ilms.signals import data_changed
+    heard = []
+
+    def listen(sender, institution_ids=None, **_extra):
+        heard.append((sender, tuple(institution_ids or ())))
+
+    data_changed.connect(listen)
+    try:
+        crate, items = packed(2)
+        assert heard == []                                       # packing changes no figure
+        rot.dispatch(crate, point=net.bl, actor=net.staff, at=at(DAY, 10))
+        assert heard[-1] == ("rotation", (net.td.id,))
+        rot.cancel_dispatch(crate, actor=net.staff, at=at(DAY, 11))
+        rot.dispatch(crate, point=net.bl, actor=net.staff, at=at(DAY, 12))
+        count = len(heard)
+        rot.return_crate(crate, actor=net.staff, at=later(30), barcodes=[items[0].barcode])
+        assert len(heard) == count + 1 and heard[-1] == ("rotation", (net.td.id,))
+        line = next(line for line in rot.last_dispatch(crate).lines if line.item_id == items[1].id)
+        rot.resolve_missing(line, "found", actor=net.staff, at=later(31))
+        assert heard[-1] == ("rotation", (net.td.id,)) and len(heard) == count + 2
+        rot.point_tally(net.bl, actor=net.point_staff, date=DAY, kind="visits", count=3)
+        assert heard[-1] == ("circulation", (net.bl.id,))
+    finally:
+        data_changed.disconnect(listen)
+
+
+def test_the_figure_cache_follows_a_return(app, net, packed):
+    from ilms.stats.engine import Engine
+    crate, items = packed(3)
+    rot.dispatch(crate, point=net.bl, actor=net.staff, at=at(DAY, 10))
+    db.session.commit()
+    indicator = registry.get("ROT.COPIES_MISSING")
+    assert Engine().values(indicator, YEAR, [net.td.id]) == {net.td.id: 0}        # now stored in the cache
+    rot.return_crate(crate, actor=net.staff, at=later(30), barcodes=[items[0].barcode])
+    db.session.commit()
+    engine = Engine()
+    assert engine.values(indicator, YEAR, [net.td.id]) == {net.td.id: 2} and engine.queries == 1

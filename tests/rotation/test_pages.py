@@ -197,3 +197,25 @@ def test_bad_input_on_forms_is_shown_not_a_500(app, net, packed):
     assert route.status_code == 200
     assert client.get("/rotation/crates/999999").status_code == 404
     assert client.get(f"/rotation/crates/{crate.id}/checklist").status_code == 404
+
+
+def test_start_page_panels_for_library_and_point_staff(app, net, packed):
+    crate, _items = packed(1)
+    rot.dispatch(crate, point=net.bl, actor=net.staff, due_back=dt.date(2024, 2, 1),
+                 at=local_datetime(dt.date(2024, 1, 2), dt.time(9)))
+    db.session.commit()
+    library = signed_in(app, net.staff).get("/").get_data(as_text=True)
+    assert 'data-testid="rotation-panel"' in library and "Mở trang luân chuyển sách" in library
+    point = signed_in(app, net.point_staff).get("/").get_data(as_text=True)
+    assert "Mở trang của điểm" in point and f"/rotation/points/{net.bl.id}" in point
+
+
+def test_overdue_command_lists_late_crates(app, net, packed, runner):
+    assert runner.invoke(args=["rotation", "overdue"]).exit_code == 0
+    crate, _items = packed(1)
+    rot.dispatch(crate, point=net.bl, actor=net.staff, due_back=dt.date(2024, 2, 1),
+                 at=local_datetime(dt.date(2024, 1, 2), dt.time(9)))
+    db.session.commit()
+    result = runner.invoke(args=["rotation", "overdue"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"{crate.code}\tTVH-TD\tBD-TD-BL\t01/02/2024\t")
