@@ -108,6 +108,21 @@ def last_dispatch(crate):
                              .order_by(Dispatch.dispatched_at.desc(), Dispatch.id.desc()).limit(1))
 
 
+def contents_of(crate):
+    """The crate's copies now, with their titles, in packing order (one query)."""
+    return db.session.scalars(sa.select(CrateItem).where(CrateItem.crate_id == crate.id)
+                              .options(joinedload(CrateItem.item).joinedload(Item.record))
+                              .order_by(CrateItem.added_at, CrateItem.id)).all()
+
+
+def lines_of(trip):
+    """The copies of a trip with their titles (one query), by barcode."""
+    return db.session.scalars(sa.select(DispatchItem).join(Item, Item.id == DispatchItem.item_id)
+                              .where(DispatchItem.dispatch_id == trip.id)
+                              .options(joinedload(DispatchItem.item).joinedload(Item.record))
+                              .order_by(Item.barcode)).all()
+
+
 def crate_of(item):
     """The crate a copy is in now, or ``None``."""
     return db.session.scalar(sa.select(Crate).join(CrateItem, CrateItem.crate_id == Crate.id)
@@ -418,9 +433,7 @@ def dispatch(crate, *, point, actor, due_back=None, at=None, note="", route_posi
         raise InvalidTransition(_l("Crate %(crate)s is “%(state)s”; only a crate being packed can be dispatched.",
                                    crate=crate.code, state=_state_label(crate)), code="not_packing")
     _check_point(point)
-    contents = db.session.scalars(sa.select(CrateItem).where(CrateItem.crate_id == crate.id)
-                                  .options(joinedload(CrateItem.item).joinedload(Item.record))
-                                  .order_by(CrateItem.added_at, CrateItem.id)).all()
+    contents = contents_of(crate)
     if not contents:
         raise Conflict(_l("Crate %(crate)s is empty: scan the copies into it before dispatching it.",
                           crate=crate.code), code="empty")

@@ -214,9 +214,10 @@ def _crate_context(crate):
         tallies.setdefault(trip_id, {})[getattr(outcome, "value", outcome)] = count
     missing = []
     if last is not None and last.returned_at is not None:
-        missing = [line for line in last.lines if line.outcome == Outcome.MISSING]
+        missing = [line for line in services.lines_of(last) if line.outcome == Outcome.MISSING]
     return {
-        "crate": crate, "trip": trip, "last": last, "trips": trips, "trip_counts": tallies,
+        "crate": crate, "contents": services.contents_of(crate), "trip": trip, "last": last, "trips": trips,
+        "trip_counts": tallies,
         "loans": services.trip_loans(trip) if trip is not None else {},
         "missing": missing, "next_stop": services.next_stop(crate),
         "can_edit": current_user.can(CAP, crate.institution),
@@ -231,11 +232,15 @@ def crate(crate_id):
     return render_template("rotation/crate.html", **_crate_context(crate))
 
 
+def _contents_context(crate):
+    return {"crate": crate, "contents": services.contents_of(crate), "can_edit": True}
+
+
 def _scan_answer(crate, level, message, *, template, context, endpoint):
     if _wants_json():
         return jsonify({"level": level, "message": message,
                         "html": render_template(template, **context),
-                        "count": len(crate.contents)})
+                        "count": len(context.get("contents", ()))})
     flash(message, "success" if level == "ok" else ("warning" if level == "warn" else "error"))
     return redirect(url_for(endpoint, crate_id=crate.id), 303)
 
@@ -260,7 +265,7 @@ def pack(crate_id):
             db.session.rollback()
             level, message = "error", str(error.message)
     return _scan_answer(crate, level, message, template="rotation/_contents.html",
-                        context=_crate_context(crate), endpoint="rotation.crate")
+                        context=_contents_context(crate), endpoint="rotation.crate")
 
 
 @bp.route("/crates/<int:crate_id>/items/<int:item_id>/remove", methods=["POST"])
@@ -368,7 +373,7 @@ def _return_context(crate):
     trip = services.open_dispatch(crate)
     if trip is None:
         raise services._not_out(crate)
-    lines = sorted(trip.lines, key=lambda line: (line.checked_at is not None, line.item.barcode))
+    lines = sorted(services.lines_of(trip), key=lambda line: line.checked_at is not None)
     return {"crate": crate, "trip": trip, "lines": lines, "loans": services.trip_loans(trip),
             "checked": sum(1 for line in lines if line.checked_at is not None),
             "scan_form": ScanForm(), "action_form": EmptyForm(), "finish_form": NoteForm()}
@@ -466,7 +471,8 @@ def slip(crate_id):
     """The packing slip that travels with the crate (the contents now, when it has not left yet)."""
     crate = _crate(crate_id)
     trip = None if crate.state == CrateState.PACKING and not request.args.get("trip") else _trip_arg(crate)
-    items = [line.item for line in trip.lines] if trip is not None else [row.item for row in crate.contents]
+    items = [line.item for line in services.lines_of(trip)] if trip is not None else \
+        [row.item for row in services.contents_of(crate)]
     return render_template("rotation/slip.html", crate=crate, trip=trip, items=items, today=local_today())
 
 
@@ -479,7 +485,7 @@ def checklist(crate_id):
     if trip is None:
         raise NotFound(_("Crate %(crate)s has not travelled yet: there is no checklist.", crate=crate.code))
     return render_template("rotation/checklist.html", crate=crate, trip=trip,
-                           lines=sorted(trip.lines, key=lambda line: line.item.barcode),
+                           lines=services.lines_of(trip),
                            loans=services.trip_loans(trip) if trip.is_open else {})
 
 
