@@ -302,10 +302,10 @@ def packing_problem(item, crate, *, dispatching=False):
                                      "it cannot be packed.", title=title, barcode=barcode, place=place))
     waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Hold).where(
         Hold.record_id == item.record_id, Hold.status == HoldStatus.WAITING))
-    if waiting:
-        return Problem("hold_waiting", _l("%(n)d reader(s) are waiting for “%(title)s”: lend this copy "
-                                          "(%(barcode)s) to fill the hold instead of packing it.",
-                                          n=waiting, title=title, barcode=barcode))
+    if waiting and waiting >= _copies_on_shelves(item):
+        return Problem("hold_waiting", _l("%(n)d reader(s) are waiting for “%(title)s” and no other copy on the "
+                                          "shelves can fill their holds: lend this copy (%(barcode)s) to fill a "
+                                          "hold instead of packing it.", n=waiting, title=title, barcode=barcode))
     if item.institution_id != crate.institution_id:
         return Problem("other_library", _l("“%(title)s” (%(barcode)s) belongs to %(owner)s; a crate of "
                                            "%(library)s carries only its own copies.", title=title,
@@ -323,6 +323,15 @@ def packing_problem(item, crate, *, dispatching=False):
         return Problem("away", _l("“%(title)s” (%(barcode)s) is at %(place)s, not at its library.", title=title,
                                   barcode=barcode, place=item.location_institution.name))
     return None
+
+
+def _copies_on_shelves(item):
+    """Copies of the item's title on a shelf of the network that could fill a hold: available, at home, and
+    not packed in a crate (``item`` itself counts)."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Item).where(
+        Item.record_id == item.record_id, Item.status == ItemStatus.AVAILABLE,
+        Item.location_institution_id.is_(None),
+        sa.or_(Item.id == item.id, Item.id.not_in(sa.select(CrateItem.item_id)))))
 
 
 def _refuse_packing_here(crate):

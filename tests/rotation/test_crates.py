@@ -103,14 +103,22 @@ def test_a_withdrawn_copy_cannot_be_packed(app, net, copies):
     assert refused.value.code == "withdrawn"
 
 
-def test_a_copy_trapped_for_a_hold_or_wanted_by_a_waiting_reader_cannot_be_packed(app, net, copies, reader):
+def test_a_copy_trapped_for_a_hold_or_wanted_by_a_waiting_reader_cannot_be_packed(app, net, copies, reader,
+                                                                                   factories):
     crate = rot.create_crate(actor=net.staff, institution=net.td)
     wanted, on_shelf = copies(2)
-    # A reader waits for the title of ``wanted``: the copy should fill the hold, not travel.
+    # A reader waits for the title of ``wanted``, and it is the only copy on a shelf: it fills the hold, not
+    # a crate.
     circ.place_hold(reader(), wanted.record, pickup=net.td, institution=net.td, actor=net.desk, at=at(DAY))
-    with pytest.raises(Conflict, match="1 reader\\(s\\) are waiting for") as refused:
+    with pytest.raises(Conflict, match="1 reader\\(s\\) are waiting for .* and no other copy on the shelves can "
+                                       "fill their holds") as refused:
         rot.pack(crate, wanted.barcode, actor=net.staff)
     assert refused.value.code == "hold_waiting"
+    # With a second copy on the shelf, one of the two may travel; the last one stays for the reader.
+    second = factories.item(net.td, record=wanted.record)
+    rot.pack(crate, second.barcode, actor=net.staff)
+    with pytest.raises(Conflict, match="are waiting for"):
+        rot.pack(crate, wanted.barcode, actor=net.staff)
     # A copy set aside on the holds shelf for a reader.
     patron = reader()
     lender = reader()
