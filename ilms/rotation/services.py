@@ -1077,3 +1077,32 @@ def crates_at(point):
     return db.session.scalars(sa.select(Dispatch).where(
         Dispatch.point_id == point.id, Dispatch.returned_at.is_(None), Dispatch.cancelled_at.is_(None))
         .options(joinedload(Dispatch.crate)).order_by(Dispatch.dispatched_at)).all()
+
+
+# -- consistency check (``flask check``) -------------------------------------------------------------
+
+def consistency_problems():
+    """Crates and copies that disagree: what ``flask check`` reports (a person must look at each)."""
+    problems = []
+    stray = db.session.execute(
+        sa.select(Item.barcode, Institution.name).join(Institution, Institution.id == Item.location_institution_id)
+        .where(Item.status == ItemStatus.IN_ROTATION, ~sa.exists().where(
+            DispatchItem.item_id == Item.id, Dispatch.id == DispatchItem.dispatch_id,
+            Dispatch.point_id == Item.location_institution_id, Dispatch.returned_at.is_(None),
+            Dispatch.cancelled_at.is_(None)))
+        .order_by(Item.barcode)).all()
+    for barcode, place in stray:
+        problems.append(f"copy {barcode} is “in rotation” at {place} but is in no crate there; check it in at "
+                        f"a desk or settle it from its crate's page")
+    crates = db.session.execute(
+        sa.select(Crate.code, Crate.state, sa.func.count(Dispatch.id))
+        .outerjoin(Dispatch, sa.and_(Dispatch.crate_id == Crate.id, Dispatch.returned_at.is_(None),
+                                     Dispatch.cancelled_at.is_(None)))
+        .group_by(Crate.id, Crate.code, Crate.state).order_by(Crate.code)).all()
+    for code, state, open_trips in crates:
+        out = CrateState(state) in OUT_STATES
+        if out and not open_trips:
+            problems.append(f"crate {code} is “{CrateState(state).value}” but has no trip in progress")
+        if not out and open_trips:
+            problems.append(f"crate {code} is “{CrateState(state).value}” but a trip of it is still open")
+    return problems

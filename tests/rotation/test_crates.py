@@ -426,3 +426,19 @@ def test_imports_act_as_the_system(app, net, packed):
     trip = rot.dispatch(crate, point=net.bl, actor=SYSTEM, at=at(DAY, 10))
     assert trip.dispatched_by_id is None and crate.events[-1].by_id is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CrateItem)) == 1
+
+
+def test_flask_check_finds_copies_and_crates_that_disagree(app, net, packed, copies):
+    crate, _items = packed(2)
+    rot.dispatch(crate, point=net.bl, actor=net.staff, at=at(DAY, 10))
+    db.session.commit()
+    assert rot.consistency_problems() == []
+    (stray,) = copies(1)
+    catalog.set_item_status(stray, ItemStatus.IN_ROTATION, location=net.bb)      # moved by hand, outside a crate
+    db.session.commit()
+    assert rot.consistency_problems() == [
+        f"copy {stray.barcode} is “in rotation” at Điểm Bưu điện văn hóa xã Bản Bo but is in no crate there; "
+        f"check it in at a desk or settle it from its crate's page"]
+    from ilms.common.checks import checks
+    (registered,) = [c for c in checks() if c.name == "rotation crates and copies"]     # what ``flask check`` runs
+    assert registered.run() == rot.consistency_problems()
