@@ -1082,9 +1082,17 @@ def crates_at(point):
 # -- consistency check (``flask check``) -------------------------------------------------------------
 
 def consistency_problems():
-    """Crates and copies that disagree: what ``flask check`` reports (a person must look at each)."""
+    """Crates and copies that disagree: what ``flask check`` reports (a person must look at each).
+
+    It reads on a connection of its own, closed at the end, so the check never holds SQLite's write lock.
+    """
+    with db.engine.connect() as connection:
+        return _consistency_problems(connection)
+
+
+def _consistency_problems(connection):
     problems = []
-    stray = db.session.execute(
+    stray = connection.execute(
         sa.select(Item.barcode, Institution.name).join(Institution, Institution.id == Item.location_institution_id)
         .where(Item.status == ItemStatus.IN_ROTATION, ~sa.exists().where(
             DispatchItem.item_id == Item.id, Dispatch.id == DispatchItem.dispatch_id,
@@ -1094,7 +1102,7 @@ def consistency_problems():
     for barcode, place in stray:
         problems.append(f"copy {barcode} is “in rotation” at {place} but is in no crate there; check it in at "
                         f"a desk or settle it from its crate's page")
-    crates = db.session.execute(
+    crates = connection.execute(
         sa.select(Crate.code, Crate.state, sa.func.count(Dispatch.id))
         .outerjoin(Dispatch, sa.and_(Dispatch.crate_id == Crate.id, Dispatch.returned_at.is_(None),
                                      Dispatch.cancelled_at.is_(None)))

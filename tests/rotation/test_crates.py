@@ -435,9 +435,10 @@ def test_flask_check_finds_copies_and_crates_that_disagree(app, net, packed, cop
     assert rot.consistency_problems() == []
     (stray,) = copies(1)
     catalog.set_item_status(stray, ItemStatus.IN_ROTATION, location=net.bb)      # moved by hand, outside a crate
-    db.session.commit()
+    barcode = stray.barcode
+    db.session.commit()          # the check reads on its own connection, so the test's transaction must end
     assert rot.consistency_problems() == [
-        f"copy {stray.barcode} is “in rotation” at Điểm Bưu điện văn hóa xã Bản Bo but is in no crate there; "
+        f"copy {barcode} is “in rotation” at Điểm Bưu điện văn hóa xã Bản Bo but is in no crate there; "
         f"check it in at a desk or settle it from its crate's page"]
     from ilms.common.checks import checks
     (registered,) = [c for c in checks() if c.name == "rotation crates and copies"]     # what ``flask check`` runs
