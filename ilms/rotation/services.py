@@ -35,6 +35,7 @@ from ..common.text import clean, fold
 from ..common.time import local_date, local_today, utcnow
 from ..extensions import db
 from ..org.models import Institution, InstitutionKind
+from ..patrons.services import patron_by_barcode
 from ..signals import data_changed
 from .models import (CRATE_TRANSITIONS, FOUND_RESOLUTIONS, OUT_STATES, Crate, CrateAction, CrateEvent, CrateItem,
                      CrateState, CrateTheme, Dispatch, DispatchItem, MissingCause, Outcome, Resolution, RouteStop)
@@ -1033,7 +1034,6 @@ def find_titles(text, actor, limit=30):
 
 def point_lend(point, card, barcode, *, actor, at=None):
     """Lend a crate's copy to a registered reader at the point (the desk's rules). Returns ``(loan, warning)``."""
-    from ..patrons.services import patron_by_barcode
     desk = PointDeskActor(actor, point)
     patron = patron_by_barcode(card)
     item = item_by_barcode(barcode)
@@ -1055,7 +1055,6 @@ def point_return(point, barcode, *, actor, at=None):
 
 
 def point_visit(point, card, *, actor, at=None):
-    from ..patrons.services import patron_by_barcode
     desk = PointDeskActor(actor, point)
     return circulation.check_in_visit(patron_by_barcode(card), institution=point, actor=desk, at=at)
 
