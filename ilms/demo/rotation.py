@@ -138,6 +138,17 @@ class _Year:
                               barcodes=[code for code in present if code not in lost])
         return trip
 
+    def lend(self, trip, line, day):
+        """Lend the copy at the point to a reader whose card is good that day (a few tries)."""
+        for reader in self.rng.sample(self.readers, min(6, len(self.readers))):
+            try:
+                rotation.point_lend(trip.point, reader.barcode, line.item.barcode, actor=SYSTEM, at=self.at(day, 14))
+            except DomainError:
+                continue
+            self.loans += 1
+            return True
+        return False
+
     def after(self, trip, days):
         """A day ``days`` after the trip came back."""
         return local_date(trip.returned_at) + dt.timedelta(days=days)
@@ -160,13 +171,8 @@ class _Year:
         self.rng.shuffle(lines)
         for number, line in enumerate(lines[:3 + keep]):
             lend_day = first + dt.timedelta(days=self.rng.randint(2, max(3, (last - first).days // 3)))
-            reader = self.rng.choice(self.readers)
-            try:
-                loan, _warning = rotation.point_lend(trip.point, reader.barcode, line.item.barcode, actor=SYSTEM,
-                                                     at=self.at(lend_day, 14))
-            except DomainError:
+            if not self.lend(trip, line, lend_day):
                 continue
-            self.loans += 1
             if number >= keep:
                 back_day = min(lend_day + dt.timedelta(days=self.rng.randint(7, 18)), last)
                 rotation.point_return(trip.point, line.item.barcode, actor=SYSTEM, at=self.at(back_day, 15))

@@ -12,7 +12,7 @@ from ilms.extensions import db
 from ilms.org import services as org
 from ilms.org.models import Institution, InstitutionKind
 from ilms.rotation import services as rot
-from ilms.rotation.models import Crate, CrateState, Dispatch, DispatchItem, Outcome, Resolution
+from ilms.rotation.models import Crate, CrateState, Dispatch, DispatchItem, MissingCause, Outcome, Resolution
 from ilms.stats import registry
 
 
@@ -43,6 +43,9 @@ def test_demo_rotation(app, factories):
     resolutions = set(db.session.scalars(sa.select(DispatchItem.resolution).where(
         DispatchItem.outcome == Outcome.MISSING)))
     assert {Resolution.FOUND, Resolution.LOST, None} <= resolutions
+    causes = set(db.session.scalars(sa.select(DispatchItem.missing_cause).where(
+        DispatchItem.outcome == Outcome.MISSING)))
+    assert {MissingCause.NOT_FOUND, MissingCause.ON_LOAN} <= causes     # lent at the point when the crate left
 
     points = db.session.scalars(sa.select(Institution.id).where(
         Institution.kind == InstitutionKind.POSTAL_CULTURAL_POINT)).all()
