@@ -1,0 +1,254 @@
+"""Keeping the search index in step with the database, after each commit.
+
+Services announce changed records through signals (``record_saved``,
+``record_deleted``, ``items_changed``). The ids are collected on the
+database session; just before the commit their search documents are built
+from the database (inside the same transaction, so they show exactly what
+is committed) and just after it they are written to the index with a short
+lock timeout. When the index cannot be written (locked by a long import,
+disk trouble) the database write stands and the records are marked
+``needs_reindex``; the next index write, ``flask catalog reindex --pending``
+or a full ``flask catalog reindex`` picks them up.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from ..common.text import sort_key
+from ..extensions import db
+from ..org.models import Institution
+from ..signals import items_changed, record_deleted, record_saved
+from . import marc
+from .models import Item, ItemStatus, Record
+from .search import SearchUnavailable, WhooshBackend
+
+log = logging.getLogger(__name__)
+
+PENDING = "catalog.pending_reindex"
+READY = "catalog.ready_documents"
+#: How many flagged records an ordinary index write also catches up on.
+CATCH_UP_BATCH = 200
+
+
+def backend(app=None):
+    """The search backend of the app (one per app, under ``DATA_DIR/search``)."""
+    app = app or current_app
+    found = app.extensions.get("catalog.search")
+    if found is None:
+        found = app.extensions["catalog.search"] = WhooshBackend(Path(app.config["DATA_DIR"]) / "search")
+    return found
+
+
+def write_timeout(app=None):
+    return float((app or current_app).config.get("SEARCH_WRITE_TIMEOUT", 2.0))
+
+
+# -- documents ---------------------------------------------------------------------------------
+
+def holdings_codes(record_ids):
+    """``{record_id: (owning library codes, codes with a copy on the shelf)}`` from the database."""
+    out = {rid: (set(), set()) for rid in record_ids}
+    if not out:
+        return out
+    rows = db.session.execute(
+        sa.select(Item.record_id, Institution.code, Item.status)
+        .join(Institution, Institution.id == Item.institution_id)
+        .where(Item.record_id.in_(list(out)), Item.status != ItemStatus.WITHDRAWN)).all()
+    for record_id, code, status in rows:
+        owners, available = out[record_id]
+        owners.add(code)
+        if status == ItemStatus.AVAILABLE:
+            available.add(code)
+    return out
+
+
+def document(record_id, marc_record, columns, owners=(), available=()):
+    """The search document of one record: plain text and codes; the backend folds and cuts it."""
+    return {
+        "id": record_id,
+        **marc.search_texts(marc_record),
+        "callno": " ".join(v for v in (columns.get("call_number"), columns.get("classification")) if v),
+        "language": columns.get("language") or "und",
+        "material": getattr(columns.get("material_type"), "value", columns.get("material_type")) or "book",
+        "year": columns.get("year"),
+        "library": sorted(owners),
+        "available": sorted(available),
+        "title_sort": (columns.get("title_sort") or sort_key(columns.get("title") or ""))[:200],
+    }
+
+
+def documents_for(record_ids):
+    """Documents for the records that exist, and the ids that no longer do."""
+    ids = sorted({int(i) for i in record_ids if i is not None})
+    docs, found = [], set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        holdings = holdings_codes(chunk)
+        rows = db.session.execute(sa.select(Record.id, Record.marc, Record.title, Record.title_sort,
+                                            Record.language, Record.year,
+                                            Record.material_type, Record.call_number, Record.classification)
+                                  .where(Record.id.in_(chunk))).all()
+        for row in rows:
+            found.add(row.id)
+            owners, available = holdings[row.id]
+            columns = {"title": row.title, "title_sort": row.title_sort, "language": row.language, "year": row.year,
+                       "material_type": row.material_type, "call_number": row.call_number,
+                       "classification": row.classification}
+            docs.append(document(row.id, marc.from_json(row.marc), columns, owners, available))
+    return docs, [i for i in ids if i not in found]
+
+
+def _set_flags(record_ids, value, session):
+    """Set ``needs_reindex`` on records: in ``session``'s transaction, or (after a commit) in one of its own."""
+    ids = sorted({int(i) for i in record_ids})
+    table = Record.__table__
+    statements = [sa.update(table).where(table.c.id.in_(ids[start:start + 500]),
+                                         table.c.needs_reindex.is_(not value)).values(needs_reindex=value)
+                  for start in range(0, len(ids), 500)]
+    if not statements:
+        return
+    if session is not None:
+        for statement in statements:
+            session.execute(statement)
+        return
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def mark_for_reindex(record_ids, session=None):
+    """Flag records whose index update failed (outside a transaction: in one of its own)."""
+    _set_flags(record_ids, True, session)
+
+
+def clear_flags(record_ids, session=None):
+    _set_flags(record_ids, False, session)
+
+
+def apply(docs, removed, flagged=(), session=None):
+    """Write documents and removals to the index; on failure flag them. Returns True when written.
+
+    ``session``: the flags are written in that session's transaction (the
+    caller commits); without it, in a transaction of their own (after a commit).
+    """
+    search = backend()
+    try:
+        if removed:
+            search.remove(removed, timeout=write_timeout())
+        if docs:
+            search.index(docs, timeout=write_timeout())
+    except SearchUnavailable as error:
+        log.warning("search index not updated (%s); %d record(s) marked for re-indexing", error, len(docs))
+        mark_for_reindex([d["id"] for d in docs], session)
+        return False
+    if flagged:
+        clear_flags(flagged, session)
+    return True
+
+
+def sync(record_ids):
+    """Bring these records' index entries in line with the database now (the caller commits)."""
+    docs, removed = documents_for(record_ids)
+    return apply(docs, removed, flagged=[d["id"] for d in docs], session=db.session)
+
+
+def flagged_ids(limit=None):
+    query = sa.select(Record.id).where(Record.needs_reindex.is_(True)).order_by(Record.id)
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def catch_up(limit=None, progress=None):
+    """Index every record marked ``needs_reindex`` (in chunks); returns how many were indexed."""
+    done = 0
+    while True:
+        ids = flagged_ids(limit=1000)
+        if not ids:
+            return done
+        if not sync(ids):
+            return done
+        db.session.commit()
+        done += len(ids)
+        if progress:
+            progress(done)
+        if limit and done >= limit:
+            return done
+
+
+def all_documents(chunk=1000):
+    """Every record's document, in id order, a chunk at a time (flat memory on big catalogues)."""
+    last = 0
+    while True:
+        ids = list(db.session.scalars(sa.select(Record.id).where(Record.id > last).order_by(Record.id).limit(chunk)))
+        if not ids:
+            return
+        docs, _ = documents_for(ids)
+        yield from docs
+        last = ids[-1]
+        db.session.expire_all()
+
+
+def reindex_all(progress=None):
+    """Rebuild the whole index into a new directory and swap it in; then catch up on what changed meanwhile."""
+    started_flags = set(flagged_ids())
+    count = backend().rebuild(all_documents(), progress=progress)
+    clear_flags(started_flags, session=db.session)
+    db.session.commit()
+    catch_up()
+    return count
+
+
+# -- collecting changes and applying them after the commit ---------------------------------------
+
+def _pending(session):
+    return session.info.setdefault(PENDING, set())
+
+
+def _collect(sender, record_id=None, **extra):
+    if record_id is not None and has_app_context():
+        _pending(db.session()).add(int(record_id))
+
+
+def _before_commit(session):
+    if session.in_nested_transaction():
+        return
+    ids = session.info.get(PENDING)
+    if not ids:
+        return
+    session.flush()
+    flagged = [rid for rid in session.execute(sa.select(Record.id).where(Record.needs_reindex.is_(True))
+                                              .order_by(Record.id).limit(CATCH_UP_BATCH)).scalars()]
+    docs, removed = documents_for(set(ids) | set(flagged))
+    session.info[READY] = (docs, removed, flagged)
+    ids.clear()
+
+
+def _after_commit(session):
+    if session.in_nested_transaction():
+        return
+    ready = session.info.pop(READY, None)
+    if ready is None or not has_app_context():
+        return
+    docs, removed, flagged = ready
+    apply(docs, removed, flagged)
+
+
+def _after_rollback(session):
+    if session.in_nested_transaction():
+        return
+    session.info.pop(PENDING, None)
+    session.info.pop(READY, None)
+
+
+sa.event.listen(Session, "before_commit", _before_commit)
+sa.event.listen(Session, "after_commit", _after_commit)
+sa.event.listen(Session, "after_rollback", _after_rollback)
+record_saved.connect(_collect, weak=False)
+record_deleted.connect(_collect, weak=False)
+items_changed.connect(_collect, weak=False)

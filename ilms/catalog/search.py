@@ -1,0 +1,951 @@
+"""Catalogue search: the backend interface, and its whoosh implementation (the only module that knows whoosh).
+
+The index is derived from the database: it holds just enough to find and
+facet records (folded text, codes of owning libraries and of libraries with
+a copy on the shelf) and returns record ids. Everything shown to people
+(titles, availability, holdings) is read from the database afterwards.
+
+Text is folded the Vietnamese way before it is cut into words, at index and
+at query time alike: NFC or NFD input, tone marks, đ/Đ and case all fold to
+the same plain letters, so ``nguyen du``, ``Nguyễn Du`` and ``NGUYỄN DU``
+find the same records.
+
+Layout under ``DATA_DIR/search``: one directory per built index
+(``ix-<stamp>``) and a ``CURRENT`` file naming the live one. ``rebuild``
+fills a new directory and swaps ``CURRENT`` atomically.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import shutil
+import threading
+import time
+import unicodedata
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Protocol
+
+from whoosh import index as whoosh_index
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.analysis import Token, Tokenizer
+from whoosh.codec.whoosh3 import W3Codec
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, KEYWORD, TEXT, Schema
+from whoosh.idsets import DocIdSet
+from whoosh.index import LockError
+from whoosh.sorting import FieldFacet
+
+#: Bump when the schema or the analysis changes: an index of another version is rebuilt, not used.
+SCHEMA_VERSION = "1"
+DEFAULT_FIELDS = ("title", "author", "subject", "other", "isbn", "callno")
+FIELD_BOOSTS = {"title": 4.0, "author": 3.0, "subject": 2.0, "other": 1.0, "isbn": 1.0, "callno": 1.0}
+#: Words people type before a colon, folded, and the field they mean.
+FIELD_ALIASES = {
+    "title": "title", "ti": "title", "nhande": "title", "tensach": "title", "nhan": "title",
+    "author": "author", "au": "author", "tacgia": "author", "tg": "author",
+    "subject": "subject", "su": "subject", "chude": "subject", "cd": "subject",
+    "isbn": "isbn", "issn": "isbn",
+    "callno": "callno", "call": "callno", "kyhieu": "callno", "kyhieuxep": "callno", "ddc": "callno",
+    "other": "other", "publisher": "other", "nxb": "other",
+}
+FACETS = ("language", "material", "decade", "library", "available")
+MAX_QUERY_LENGTH = 500
+MAX_PAGE = 200
+
+
+# -- folding and the analyzer ------------------------------------------------------------
+
+class _FoldTable(dict):
+    """``str.translate`` table built lazily: each character to its letters without marks (đ→d)."""
+
+    def __missing__(self, code):
+        ch = chr(code)
+        if ch in "đĐ":
+            out = "d"
+        else:
+            out = "".join(c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn")
+        self[code] = out
+        return out
+
+
+_FOLD = _FoldTable()
+_SPACES = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Same result as ``common.text.fold`` (tested), several times faster: it runs on every indexed word."""
+    if not text:
+        return ""
+    return _SPACES.sub(" ", text.translate(_FOLD).lower()).strip()
+
+
+class FoldingTokenizer(Tokenizer):
+    """Fold the whole value first, then cut it into words.
+
+    Folding before cutting matters: a regular-expression tokenizer would
+    split NFD text at every combining mark ("Nguye◌̂◌̃n" → ``nguye``, ``n``).
+    """
+
+    def __init__(self, pattern=r"\w+(?:[.\-/]\w+)*"):
+        self.expression = re.compile(pattern)
+
+    def __eq__(self, other):
+        return isinstance(other, FoldingTokenizer) and self.expression.pattern == other.expression.pattern
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        folded = value.translate(_FOLD).lower()
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = folded.strip()
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        for pos, match in enumerate(self.expression.finditer(folded)):
+            token.text = match.group(0)
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = token.text
+            if positions:
+                token.pos = start_pos + pos
+            if chars:
+                token.startchar = start_char + match.start()
+                token.endchar = start_char + match.end()
+            yield token
+
+
+#: Fields whose words keep their positions, for phrase queries ("truyen kieu"); elsewhere a phrase
+#: becomes "all these words", which keeps the index (and every import) smaller.
+POSITIONAL = ("title", "author")
+#: Facet values live in columns, not in the inverted index: they are read once per segment into bit masks.
+FACET_COLUMNS = ("language", "material", "library", "available")
+
+
+def _schema():
+    words = FoldingTokenizer()
+    return Schema(
+        id=KEYWORD(stored=True, unique=True, scorable=True),
+        title=TEXT(analyzer=words),
+        author=TEXT(analyzer=words),
+        subject=TEXT(analyzer=words, phrase=False),
+        other=TEXT(analyzer=words, phrase=False),
+        isbn=KEYWORD(lowercase=True, scorable=True),
+        callno=TEXT(analyzer=FoldingTokenizer(r"[^\s]+"), phrase=False),
+        language=COLUMN(VarBytesColumn()),
+        material=COLUMN(VarBytesColumn()),
+        library=COLUMN(VarBytesColumn()),
+        available=COLUMN(VarBytesColumn()),
+        year=COLUMN(NumericColumn("H", default=0)),
+        title_sort=COLUMN(VarBytesColumn()),
+    )
+
+
+SCHEMA = _schema()
+
+
+class _Codec(W3Codec):
+    """whoosh's codec without per-block length statistics.
+
+    Writing them reads every posting's document length back from disk, a
+    third of the indexing time; they only tighten the score bounds used to
+    skip blocks, and without them the bounds stay valid (looser), so results
+    are the same.
+    """
+
+    length_stats = False
+
+
+def _codec():
+    return _Codec()
+
+
+# -- the interface --------------------------------------------------------------------------
+
+class SearchUnavailable(Exception):
+    """The index is busy (lock held too long), missing or damaged. The database write stands."""
+
+
+@dataclass
+class SearchQuery:
+    """What a reader or a librarian asked for. Filters take the facet values shown to them."""
+
+    text: str = ""
+    language: str | None = None
+    material: str | None = None
+    library: str | None = None
+    available: bool = False
+    year_from: int | None = None
+    year_to: int | None = None
+    sort: str = "relevance"          # relevance | title | year | year_asc
+    page: int = 1
+    per_page: int = 20
+    facets: bool = True
+
+
+@dataclass
+class SearchResult:
+    ids: list                                     # record ids of the page, in order
+    total: int
+    facets: dict = field(default_factory=dict)    # name -> [(value, count)], most frequent first
+    suggestion: str | None = None                 # "did you mean", only when nothing was found
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.per_page))
+
+
+class SearchBackend(Protocol):
+    """What the catalogue needs from a search engine (whoosh here; PostgreSQL full text later)."""
+
+    def index(self, documents: Iterable[dict], *, timeout: float) -> int: ...
+    def remove(self, record_ids: Iterable[int], *, timeout: float) -> None: ...
+    def search(self, query: SearchQuery) -> SearchResult: ...
+    def rebuild(self, documents: Iterable[dict], *, progress=None) -> int: ...
+    def bulk(self, *, timeout: float): ...
+    def count(self) -> int: ...
+    def exists(self) -> bool: ...
+
+
+# -- whoosh ------------------------------------------------------------------------------------
+
+def _whoosh_fields(doc: dict) -> dict:
+    """The document (plain values) as whoosh field values."""
+    year = doc.get("year") or 0
+    return {
+        "id": str(doc["id"]),
+        "title": doc.get("title") or "",
+        "author": doc.get("author") or "",
+        "subject": doc.get("subject") or "",
+        "other": doc.get("other") or "",
+        "isbn": " ".join(doc.get("isbn") or ()),
+        "callno": doc.get("callno") or "",
+        "language": (doc.get("language") or "und").encode("ascii", "ignore"),
+        "material": (doc.get("material") or "book").encode("ascii", "ignore"),
+        "library": " ".join(doc.get("library") or ()).encode("utf-8"),
+        "available": " ".join(doc.get("available") or ()).encode("utf-8"),
+        "year": year if 0 < year < 10000 else 0,
+        "title_sort": (doc.get("title_sort") or "").encode("ascii", "ignore"),
+    }
+
+
+class BitSet(DocIdSet):
+    """A set of document numbers in a bytearray: what whoosh's ``filter=`` checks membership in."""
+
+    def __init__(self, data: bytearray):
+        self.data = data
+
+    def __contains__(self, docnum):
+        byte = docnum >> 3
+        return byte < len(self.data) and bool(self.data[byte] >> (docnum & 7) & 1)
+
+    def __len__(self):
+        return int.from_bytes(self.data, "little").bit_count()
+
+    def __bool__(self):
+        return True
+
+    def __iter__(self):
+        for byte_no, byte in enumerate(self.data):
+            if byte:
+                for bit in range(8):
+                    if byte >> bit & 1:
+                        yield byte_no * 8 + bit
+
+
+def _mask(docnums, size) -> bytearray:
+    bits = bytearray((size + 7) // 8)
+    for d in docnums:
+        bits[d >> 3] |= 1 << (d & 7)
+    return bits
+
+
+class _FacetCache:
+    """Per segment, one bit mask per facet value (and per year), read from the columns once.
+
+    Segments never change once written (deletions only hide documents, and
+    the query's own hits never include a deleted one), so a segment's masks
+    live as long as the segment does.
+    """
+
+    def __init__(self):
+        self.segments = {}
+        self.combined = {}
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def _key(reader):
+        segment = getattr(reader, "_segment", None)
+        return (segment.segment_id() if segment is not None else id(reader), reader.doc_count_all())
+
+    def masks(self, searcher):
+        """``{facet: {value: int mask over global docnums}}`` (and ``year``, ``decade``, ``any``) for a searcher."""
+        leaves = searcher.leaf_searchers()
+        layout = tuple((self._key(leaf.reader()), offset) for leaf, offset in leaves)
+        with self.lock:
+            found = self.combined.get(layout)
+        if found is not None:
+            return found
+        combined = {name: {} for name in (*FACET_COLUMNS, "year")}
+        seen = set()
+        for leaf, offset in leaves:
+            reader = leaf.reader()
+            key = self._key(reader)
+            seen.add(key)
+            with self.lock:
+                per_segment = self.segments.get(key)
+            if per_segment is None:
+                per_segment = self._segment_masks(reader)
+                with self.lock:
+                    self.segments[key] = per_segment
+            for name, values in per_segment.items():
+                target = combined[name]
+                for value, mask in values.items():
+                    target[value] = target.get(value, 0) | (mask << offset)
+        decades = {}
+        for year, mask in combined["year"].items():
+            decades[year - year % 10] = decades.get(year - year % 10, 0) | mask
+        combined["decade"] = decades
+        combined["any"] = _union(combined["available"].values())
+        with self.lock:
+            if len(self.segments) > 4 * len(seen) + 64:
+                for key in list(self.segments):
+                    if key not in seen:
+                        del self.segments[key]
+            if len(self.combined) > 8:
+                self.combined.clear()
+            self.combined[layout] = combined
+        return combined
+
+    @staticmethod
+    def _segment_masks(reader):
+        size = reader.doc_count_all()
+        out = {}
+        for name in (*FACET_COLUMNS, "year"):
+            positions = {}
+            if reader.has_column(name):
+                column = reader.column_reader(name)
+                for docnum in range(size):
+                    raw = column[docnum]
+                    if name in ("library", "available"):
+                        for code in raw.decode("utf-8").split():
+                            positions.setdefault(code, []).append(docnum)
+                    elif raw:
+                        value = raw if name == "year" else raw.decode("utf-8")
+                        positions.setdefault(value, []).append(docnum)
+            out[name] = {value: int.from_bytes(_mask(docs, size), "little") for value, docs in positions.items()}
+        return out
+
+
+_FACET_CACHE = _FacetCache()
+_LOCAL = threading.local()
+
+
+class WhooshBackend:
+    """The embedded search engine: an index directory under ``root``, swapped whole on rebuild."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+
+    # -- directories ------------------------------------------------------------------
+
+    @property
+    def _pointer(self):
+        return self.root / "CURRENT"
+
+    def _current_dir(self):
+        try:
+            name, version = self._pointer.read_text().split()[:2]
+        except (FileNotFoundError, ValueError):
+            return None
+        path = self.root / name
+        if version != SCHEMA_VERSION or not path.is_dir() or not whoosh_index.exists_in(str(path)):
+            return None
+        return path
+
+    @contextmanager
+    def _root_lock(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def _new_dir(self):
+        path = self.root / f"ix-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**9}"
+        path.mkdir(parents=True)
+        whoosh_index.create_in(str(path), SCHEMA)
+        return path
+
+    def _swap(self, path):
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        tmp.write_text(f"{path.name} {SCHEMA_VERSION}\n")
+        os.replace(tmp, self._pointer)
+
+    def _open(self, create=True):
+        path = self._current_dir()
+        if path is None:
+            if not create:
+                return None
+            with self._root_lock():
+                path = self._current_dir()
+                if path is None:
+                    path = self._new_dir()
+                    self._swap(path)
+        return whoosh_index.open_dir(str(path))
+
+    def exists(self) -> bool:
+        return self._current_dir() is not None
+
+    def count(self) -> int:
+        ix = self._open(create=False)
+        if ix is None:
+            return 0
+        with ix.searcher() as searcher:
+            return searcher.doc_count()
+
+    # -- writing -------------------------------------------------------------------------
+
+    def _writer(self, timeout, ix=None, **options):
+        try:
+            return (ix or self._open()).writer(timeout=timeout, delay=0.05, codec=_codec(), **options)
+        except LockError as error:
+            raise SearchUnavailable(f"the search index is busy (locked for more than {timeout} s)") from error
+        except OSError as error:
+            raise SearchUnavailable(f"the search index cannot be opened: {error}") from error
+
+    def index(self, documents, *, timeout=2.0) -> int:
+        """Add or replace documents (by ``id``); one commit for all of them."""
+        documents = list(documents)
+        if not documents:
+            return 0
+        writer = self._writer(timeout)
+        try:
+            for doc in documents:
+                writer.update_document(**_whoosh_fields(doc))
+            writer.commit()
+        except BaseException as error:
+            writer.cancel()
+            if isinstance(error, Exception):
+                raise SearchUnavailable(f"the search index could not be written: {error}") from error
+            raise
+        return len(documents)
+
+    def remove(self, record_ids, *, timeout=2.0):
+        ids = [str(i) for i in record_ids]
+        if not ids:
+            return
+        writer = self._writer(timeout)
+        try:
+            for rid in ids:
+                writer.delete_by_term("id", rid)
+            writer.commit()
+        except BaseException as error:
+            writer.cancel()
+            if isinstance(error, Exception):
+                raise SearchUnavailable(f"the search index could not be written: {error}") from error
+            raise
+
+    @contextmanager
+    def bulk(self, *, timeout=10.0, parallel=False):
+        """A writer for a long import: ``add(docs)``, ``flush()``, ``done_ids()``, ``close()``.
+
+        New segments are committed unmerged while the import runs and merged
+        once at the end. With ``parallel`` the whoosh work runs in a child
+        process, beside the parsing and database work of the import (whoosh
+        is pure Python: a thread would not run alongside).
+        """
+        bulk = _WorkerWriter(self.root, timeout) if parallel else _BulkWriter(self, timeout)
+        try:
+            yield bulk
+        except BaseException:
+            bulk.cancel()
+            raise
+
+    def rebuild(self, documents, *, progress=None) -> int:
+        """Index ``documents`` into a new directory, then make it the live index.
+
+        The live index's write lock is held meanwhile, so a change made
+        during the rebuild fails to index (and is marked for re-indexing by
+        the caller) instead of being lost in the old directory.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        old = self._current_dir()
+        old_lock = None
+        if old is not None:
+            old_lock = whoosh_index.open_dir(str(old)).lock("WRITELOCK")
+            if not old_lock.acquire(blocking=False):
+                raise SearchUnavailable("the search index is being written by another process; try again")
+        try:
+            path = self._new_dir()
+            ix = whoosh_index.open_dir(str(path))
+            writer = ix.writer(limitmb=128, codec=_codec())
+            count = 0
+            try:
+                for doc in documents:
+                    writer.add_document(**_whoosh_fields(doc))
+                    count += 1
+                    if progress and count % 1000 == 0:
+                        progress(count)
+                writer.commit(optimize=True)
+            except BaseException:
+                writer.cancel()
+                shutil.rmtree(path, ignore_errors=True)
+                raise
+            with self._root_lock():
+                self._swap(path)
+        finally:
+            if old_lock is not None:
+                old_lock.release()
+        self._remove_old(keep={path.name, old.name if old else ""})
+        return count
+
+    def _remove_old(self, keep):
+        """Delete index directories no longer live (the previous one stays for searchers still open)."""
+        for child in self.root.glob("ix-*"):
+            if child.name not in keep and child.is_dir():
+                shutil.rmtree(child, ignore_errors=True)
+
+    # -- searching -----------------------------------------------------------------------
+
+    def _searcher(self):
+        """A searcher per thread, reopened when the index changed.
+
+        Reopened whole, not ``refresh()``ed: whoosh's refresh reuses the
+        readers of unchanged segment ids and so misses deletions made since
+        (an updated document would be found twice).
+        """
+        cache = getattr(_LOCAL, "searchers", None)
+        if cache is None:
+            cache = _LOCAL.searchers = {}
+        path = self._current_dir()
+        if path is None:
+            return None
+        key = str(self.root)
+        entry = cache.get(key)
+        if entry is not None:
+            old_path, searcher = entry
+            if old_path == path and searcher.up_to_date():
+                return searcher
+            searcher.close()
+        searcher = whoosh_index.open_dir(str(path)).searcher()
+        cache[key] = (path, searcher)
+        return searcher
+
+    def ids(self, query: SearchQuery) -> list:
+        """Every record id the query (with its filters) finds, in id order: for exports of a selection."""
+        searcher = self._searcher()
+        if searcher is None:
+            return []
+        allowed = _filtered(searcher, query)[3]
+        return sorted(int(searcher.stored_fields(docnum)["id"])
+                      for docnum in BitSet(bytearray(allowed.to_bytes((searcher.doc_count_all() + 7) // 8,
+                                                                      "little"))))
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        try:
+            return self._search(query)
+        except SearchUnavailable:
+            raise
+        except (OSError, ValueError, EOFError) as error:
+            _LOCAL.searchers = {}
+            raise SearchUnavailable(f"the search index cannot be read: {error}") from error
+
+    def _search(self, query):
+        per_page = max(1, min(query.per_page, 100))
+        page = max(1, min(query.page, MAX_PAGE))
+        searcher = self._searcher()
+        if searcher is None:
+            return SearchResult(ids=[], total=0, page=page, per_page=per_page)
+        text, main, hits, allowed, masks = _filtered(searcher, query)
+        size = searcher.doc_count_all()
+        total = allowed.bit_count()
+        facets = {}
+        if query.facets and total:
+            for name in ("language", "material", "library"):
+                counts = [(value, (allowed & mask).bit_count()) for value, mask in masks[name].items()]
+                facets[name] = sorted(((v, c) for v, c in counts if c), key=lambda vc: (-vc[1], vc[0]))
+            counts = [(decade, (allowed & mask).bit_count()) for decade, mask in masks["decade"].items()]
+            facets["decade"] = sorted(((d, c) for d, c in counts if c), reverse=True)
+            facets["available"] = [("any", (allowed & masks["any"]).bit_count())]
+        ids = []
+        if total:
+            start = (page - 1) * per_page
+            sortedby, reverse = None, False
+            if query.sort == "title":
+                sortedby = FieldFacet("title_sort")
+            elif query.sort in ("year", "year_asc"):
+                sortedby, reverse = FieldFacet("year"), query.sort == "year"
+            filtered = allowed != hits
+            results = searcher.search(
+                main, limit=start + per_page, sortedby=sortedby, reverse=reverse,
+                filter=BitSet(bytearray(allowed.to_bytes((size + 7) // 8, "little"))) if filtered else None)
+            ids = [int(hit["id"]) for hit in results[start:start + per_page]]
+        suggestion = None
+        if total == 0 and text:
+            suggestion = _suggest(searcher, text)
+        return SearchResult(ids=ids, total=total, facets=facets, suggestion=suggestion, page=page,
+                            per_page=per_page)
+
+
+def _filtered(searcher, query):
+    """``(text, parsed query, mask of hits, mask after the filters, facet masks)``."""
+    text = clean_query(query.text)
+    main = parse_query(text, searcher.schema) if text else wq.Every()
+    hits = _hit_mask(searcher, main, searcher.doc_count_all())
+    masks = _FACET_CACHE.masks(searcher)
+    allowed = hits
+    for name, value in (("language", query.language), ("material", query.material), ("library", query.library)):
+        if value:
+            allowed &= masks[name].get(value, 0)
+    if query.available:
+        allowed &= masks["any"]
+    if query.year_from or query.year_to:
+        low, high = query.year_from or 1, query.year_to or 9999
+        allowed &= _union(mask for year, mask in masks["year"].items() if low <= year <= high)
+    return text, main, hits, allowed, masks
+
+
+def _union(masks) -> int:
+    out = 0
+    for mask in masks:
+        out |= mask
+    return out
+
+
+def _mask_int(docnums, size) -> int:
+    return int.from_bytes(_mask(docnums, size), "little")
+
+
+def _hit_mask(searcher, main, size) -> int:
+    if isinstance(main, wq.Every):
+        bits = bytearray(b"\xff" * ((size + 7) // 8))
+        for leaf, offset in searcher.leaf_searchers():
+            for d in getattr(leaf.reader(), "deleted_docs_set", None) or ():
+                d += offset
+                bits[d >> 3] &= ~(1 << (d & 7)) & 0xFF
+        return int.from_bytes(bits, "little") & ((1 << size) - 1)
+    return _mask_int(searcher.docs_for_query(main), size)
+
+
+class _BulkWriter:
+    """Bulk indexing in this process: a whoosh writer kept open, committed segment by segment."""
+
+    LIMIT_MB = 64
+
+    def __init__(self, backend, timeout):
+        self.ix = backend._open()
+        self.writer = backend._writer(timeout, self.ix, limitmb=self.LIMIT_MB)
+        self.pending = []
+        self.done = []
+
+    def add(self, documents):
+        """Add documents; those marked ``new`` (records just created) skip the look-up for an old version."""
+        try:
+            for doc in documents:
+                if doc.get("new"):
+                    self.writer.add_document(**_whoosh_fields(doc))
+                else:
+                    self.writer.update_document(**_whoosh_fields(doc))
+                self.pending.append(doc["id"])
+        except Exception as error:
+            self.cancel()
+            raise SearchUnavailable(f"the search index could not be written: {error}") from error
+
+    def _commit(self, merge):
+        try:
+            self.writer.commit(merge=merge)
+        except Exception as error:
+            self.writer = None
+            raise SearchUnavailable(f"the search index could not be written: {error}") from error
+        self.done.extend(self.pending)
+        self.pending = []
+
+    def flush(self):
+        """Commit what was added (a new segment, merged at the end) and keep writing."""
+        if not self.pending:
+            return
+        self._commit(merge=False)
+        try:
+            self.writer = self.ix.writer(timeout=30, delay=0.05, limitmb=self.LIMIT_MB, codec=_codec())
+        except LockError as error:
+            self.writer = None
+            raise SearchUnavailable("the search index was taken by another writer during the import") from error
+
+    def done_ids(self):
+        """Ids whose documents are committed since the last call."""
+        done, self.done = self.done, []
+        return done
+
+    def close(self):
+        """Commit the rest, merging the import's small segments; returns the last committed ids."""
+        if self.writer is not None:
+            self._commit(merge=True)
+            self.writer = None
+        return self.done_ids()
+
+    def cancel(self):
+        if self.writer is not None:
+            self.writer.cancel()
+            self.writer = None
+
+
+class _WorkerWriter:
+    """The same interface, with the whoosh writer in a child process fed through a pipe.
+
+    The pipe's small buffer is the back pressure: the import is never more
+    than a batch or two ahead of the index, so memory stays flat. Committed
+    ids come back as messages and are collected without waiting.
+    """
+
+    def __init__(self, root, timeout):
+        import subprocess
+        import sys
+        from multiprocessing.connection import Connection
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        package_root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root,
+                                                                         os.environ.get("PYTHONPATH")])))
+        # a fresh interpreter (not fork): it shares no database connection or lock with this process
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ilms.catalog.search_worker", str(root), str(timeout), str(to_child_r),
+             str(from_child_w)], pass_fds=(to_child_r, from_child_w), env=env, close_fds=True)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.conn = _Duplex(Connection(from_child_r, writable=False), Connection(to_child_w, readable=False))
+        self.done = []
+        self.error = None
+        self._receive(wait=True)   # "ready", or why not
+        self._raise()
+
+    def _raise(self):
+        if self.error:
+            raise SearchUnavailable(self.error)
+
+    def _receive(self, wait=False):
+        try:
+            while wait or self.conn.poll():
+                kind, payload = self.conn.recv()
+                if kind == "done":
+                    self.done.extend(payload)
+                elif kind == "error":
+                    self.error = payload
+                    return
+                if kind in ("ready", "closed"):
+                    return
+        except (EOFError, OSError):
+            self.error = self.error or "the search indexer stopped unexpectedly"
+
+    def _send(self, message):
+        self._receive()
+        self._raise()
+        try:
+            self.conn.send(message)
+        except (BrokenPipeError, OSError):
+            self._receive()
+            self.error = self.error or "the search indexer stopped unexpectedly"
+            self._raise()
+
+    def add(self, documents):
+        self._send(("add", list(documents)))
+
+    def flush(self):
+        self._send(("flush", None))
+
+    def done_ids(self):
+        self._receive()
+        done, self.done = self.done, []
+        return done
+
+    def close(self):
+        self._send(("close", None))
+        self._receive(wait=True)
+        self._wait()
+        self._raise()
+        return self.done_ids()
+
+    def _wait(self):
+        import subprocess
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        self.conn.close()
+
+    def cancel(self):
+        try:
+            self.conn.send(("cancel", None))
+        except (BrokenPipeError, OSError):
+            pass
+        self._wait()
+
+
+class _Duplex:
+    """Two one-way pipe connections used as one."""
+
+    def __init__(self, incoming, outgoing):
+        self.incoming, self.outgoing = incoming, outgoing
+
+    def send(self, message):
+        self.outgoing.send(message)
+
+    def recv(self):
+        return self.incoming.recv()
+
+    def poll(self):
+        return self.incoming.poll()
+
+    def close(self):
+        self.incoming.close()
+        self.outgoing.close()
+
+
+def _worker_main(root, timeout, conn):
+    """The child process of ``_WorkerWriter``: owns the bulk writer, answers with committed ids."""
+    try:
+        bulk = _BulkWriter(WhooshBackend(root), timeout)
+    except SearchUnavailable as error:
+        conn.send(("error", str(error)))
+        return
+    conn.send(("ready", None))
+    try:
+        while True:
+            kind, payload = conn.recv()
+            if kind == "add":
+                bulk.add(payload)
+            elif kind == "flush":
+                bulk.flush()
+                conn.send(("done", bulk.done_ids()))
+            elif kind == "close":
+                conn.send(("done", bulk.close()))
+                conn.send(("closed", None))
+                return
+            else:
+                bulk.cancel()
+                return
+    except SearchUnavailable as error:
+        conn.send(("error", str(error)))
+    except EOFError:   # the importing process went away: leave the index as it was
+        bulk.cancel()
+
+
+# -- queries ------------------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ISBN_LIKE = re.compile(r"(?<![\w-])(?:97[89][\s-]?)?\d{1,5}[\s-]?\d{1,7}[\s-]?\d{1,7}[\s-]?[\dXx](?![\w-])")
+_FIELD_PREFIX = re.compile(r"(?<![\w\"])([^\W\d_][\w]*)\s*:(?=\S)")
+
+
+def clean_query(text: str) -> str:
+    """NFC, no control characters, bounded length, ISBNs without hyphens, field names in our words."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text))[:MAX_QUERY_LENGTH].strip()
+
+    def isbn(match):
+        digits = re.sub(r"[\s-]", "", match.group(0)).upper()
+        return digits if len(digits) in (10, 13) else match.group(0)
+
+    text = _ISBN_LIKE.sub(isbn, text)
+
+    def field_name(match):
+        name = FIELD_ALIASES.get(fold(match.group(1)))
+        return f"{name}:" if name else match.group(0).replace(":", " ")
+
+    return _FIELD_PREFIX.sub(field_name, text)
+
+
+def _parser(schema):
+    parser = qparser.MultifieldParser(list(DEFAULT_FIELDS), schema, fieldboosts=FIELD_BOOSTS,
+                                      group=qparser.AndGroup)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    parser.remove_plugin_class(qparser.BoostPlugin)
+    return parser
+
+
+_PARSERS = {}
+
+
+def parse_query(text, schema=SCHEMA):
+    parser = _PARSERS.get(id(schema))
+    if parser is None:
+        parser = _PARSERS[id(schema)] = _parser(schema)
+    try:
+        parsed = parser.parse(text)
+    except Exception:  # whoosh's parser raising on odd syntax: search the plain words instead
+        parsed = None
+    if parsed is not None and parsed is not wq.NullQuery:
+        parsed = parsed.accept(_phrases_where_positions)
+    if parsed is None or parsed is wq.NullQuery:
+        words = [w for w in re.findall(r"\w+", fold(text))]
+        if not words:
+            return wq.NullQuery
+        parsed = wq.And([wq.Or([wq.Term(f, w, boost=FIELD_BOOSTS.get(f, 1.0)) for f in DEFAULT_FIELDS])
+                         for w in words])
+    return parsed
+
+
+def _phrases_where_positions(q):
+    """A phrase on a field without positions becomes "all these words" on that field."""
+    if isinstance(q, wq.Phrase) and q.fieldname not in POSITIONAL:
+        return wq.And([wq.Term(q.fieldname, word, boost=q.boost) for word in q.words])
+    return q
+
+
+def _suggest(searcher, text):
+    """A corrected query that finds something, word by word, from the words of the index."""
+    words = re.findall(r"\w+", fold(re.sub(r"\b\w+:", " ", text)))
+    if not words or len(words) > 8:
+        return None
+    reader = searcher.reader()
+    changed = False
+    out = []
+    for word in words:
+        if any((f, word) in reader for f in ("title", "author", "subject", "other")):
+            out.append(word)
+            continue
+        best, best_freq = None, 0
+        for fieldname in ("title", "author", "subject"):
+            for candidate in searcher.suggest(fieldname, word, limit=3, maxdist=2, prefix=1):
+                freq = reader.doc_frequency(fieldname, candidate)
+                if freq > best_freq:
+                    best, best_freq = candidate, freq
+        if best is None:
+            return None
+        out.append(best)
+        changed = True
+    if not changed:
+        return None
+    suggestion = " ".join(out)
+    probe = parse_query(suggestion, searcher.schema)
+    if not any(True for _ in searcher.docs_for_query(probe)):
+        return None
+    return suggestion
+
+
+def _worker_entry(argv):
+    from multiprocessing.connection import Connection
+    root, timeout, read_fd, write_fd = argv
+    conn = _Duplex(Connection(int(read_fd), writable=False), Connection(int(write_fd), readable=False))
+    try:
+        _worker_main(root, float(timeout), conn)
+    finally:
+        conn.close()
+
+
+__all__ = ["FACETS", "SearchBackend", "SearchQuery", "SearchResult", "SearchUnavailable",
+           "WhooshBackend", "clean_query", "fold", "parse_query"]
