@@ -133,11 +133,17 @@ class Record(db.Model):
     material_type = sa.Column(enum_column_type(MaterialType), nullable=False, default=MaterialType.BOOK,
                               index=True)
     marc = sa.Column(sa.Text, nullable=False)                      # the full record as MARC-in-JSON
+    #: SHA-1 of ``marc``: finds the same record again when it has neither 001 nor ISBN (a re-run import).
+    fingerprint = sa.Column(sa.String(40), index=True)
     needs_reindex = sa.Column(sa.Boolean, nullable=False, default=False, index=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow, index=True)
 
     items = relationship("Item", back_populates="record", order_by="Item.barcode")
+
+    #: Ids are never reused (SQLite would otherwise hand a deleted record's id to the next one), so a
+    #: search index entry or a harvester's identifier can never point at a different record.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     def __repr__(self):
         return f"<Record {self.id} {self.title[:30]!r}>"
@@ -216,3 +222,49 @@ class BarcodeSequence(db.Model):
 
     prefix = sa.Column(sa.String(12), primary_key=True)
     last = sa.Column(sa.Integer, nullable=False, default=0)
+
+
+class ImportStatus(LabelledEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+ImportStatus.__labels__ = {"queued": _l("Waiting to start"), "running": _l("Importing"),
+                           "done": _l("Finished"), "failed": _l("Stopped by an error")}
+
+
+class ImportJob(db.Model):
+    """A MARC file uploaded by staff and imported in the background, with its progress and report."""
+
+    __tablename__ = "catalog_imports"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"), index=True)
+    #: Owner of copies made from holdings fields (``with_items``).
+    institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"))
+    filename = sa.Column(NFCText(255), nullable=False)
+    stored_name = sa.Column(sa.String(255), nullable=False)
+    size = sa.Column(sa.Integer, nullable=False, default=0)
+    with_items = sa.Column(sa.Boolean, nullable=False, default=False)
+    status = sa.Column(enum_column_type(ImportStatus), nullable=False, default=ImportStatus.QUEUED)
+    bytes_done = sa.Column(sa.Integer, nullable=False, default=0)
+    read = sa.Column(sa.Integer, nullable=False, default=0)
+    created = sa.Column(sa.Integer, nullable=False, default=0)
+    updated = sa.Column(sa.Integer, nullable=False, default=0)
+    unchanged = sa.Column(sa.Integer, nullable=False, default=0)
+    repeated = sa.Column(sa.Integer, nullable=False, default=0)
+    skipped = sa.Column(sa.Integer, nullable=False, default=0)
+    warnings = sa.Column(sa.Integer, nullable=False, default=0)
+    copies_created = sa.Column(sa.Integer, nullable=False, default=0)
+    copies_skipped = sa.Column(sa.Integer, nullable=False, default=0)
+    problems = sa.Column(sa.Text, nullable=False, default="[]")      # JSON list of the first problems
+    message = sa.Column(NFCText(1000), nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    started_at = sa.Column(UTCDateTime)
+    finished_at = sa.Column(UTCDateTime)
+    heartbeat_at = sa.Column(UTCDateTime)
+
+    user = relationship("User")
+    institution = relationship("Institution")

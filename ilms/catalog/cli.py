@@ -1,0 +1,116 @@
+"""``flask catalog ...``: import and export MARC files, rebuild the search index."""
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from ..extensions import db
+from ..org import services as org
+from . import exporter, importer, indexing
+from .search import SearchQuery
+
+
+@click.group("catalog", help="The shared catalogue: MARC import and export, search index.")
+def catalog_cli():
+    pass
+
+
+@catalog_cli.command("import-marc")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--institution", "code", help="Library that owns the copies made from 852/952 fields.")
+@click.option("--items", is_flag=True, help="Create copies from the holdings fields (852, Koha 952).")
+@click.option("--batch-size", default=importer.BATCH_SIZE, show_default=True,
+              help="Records per transaction.")
+@with_appcontext
+def import_marc(path, code, items, batch_size):
+    """Import an ISO 2709 (MARC-8 or UTF-8) or MARCXML file; records are matched by 001, then ISBN."""
+    source = Path(path)
+    if not source.is_file():
+        raise click.ClickException(_("%(path)s: no such file", path=path))
+    institution = None
+    if code:
+        institution = org.get_by_code(code, required=False)
+        if institution is None:
+            raise click.ClickException(_("No institution has the code %(code)s.", code=code))
+    size = max(source.stat().st_size, 1)
+
+    with source.open("rb") as fh:
+        def progress(summary):
+            click.echo(_("… %(read)d records read (%(percent)d%%)", read=summary.read,
+                         percent=min(100, fh.tell() * 100 // size)), err=True)
+
+        summary = importer.MarcImporter(
+            institution=institution, items=items, batch_size=max(1, batch_size), progress=progress,
+            parallel=size > int(current_app.config.get("CATALOG_PARALLEL_INDEX_BYTES", 1 << 20)),
+        ).run(importer.marcio.read_file(fh))
+    for problem in summary.problems:
+        click.echo(str(problem), err=True)
+    if summary.problems_dropped:
+        click.echo(_("… and %(n)d more problems", n=summary.problems_dropped), err=True)
+    click.echo(_("%(read)d records read: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                 "%(repeated)d repeated in the file, %(skipped)d skipped (unreadable).", read=summary.read,
+                 created=summary.created, updated=summary.updated, unchanged=summary.unchanged,
+                 repeated=summary.repeated, skipped=summary.skipped))
+    if items:
+        click.echo(_("Copies: %(made)d created, %(skipped)d not created (see above).",
+                     made=summary.copies_created, skipped=summary.copies_skipped))
+    if not summary.indexed:
+        click.echo(_("The search index could not be updated; run “flask catalog reindex --pending”."), err=True)
+    if summary.skipped:
+        sys.exit(1)
+
+
+@catalog_cli.command("export-marc")
+@click.option("--format", "fmt", type=click.Choice(sorted(exporter.FORMATS)), default="marcxml",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="File to write (default: standard output).")
+@click.option("--institution", "code", help="Only records with copies at this institution.")
+@click.option("--query", "text", help="Only the records this search finds.")
+@with_appcontext
+def export_marc(fmt, output, code, text):
+    """Write records as MARCXML or ISO 2709 (UTF-8)."""
+    institution = None
+    if code:
+        institution = org.get_by_code(code, required=False)
+        if institution is None:
+            raise click.ClickException(_("No institution has the code %(code)s.", code=code))
+    ids = None
+    if text:
+        ids = indexing.backend().ids(SearchQuery(text=text))
+    query = exporter.selection(institution=institution, ids=ids)
+    out = sys.stdout.buffer if output == "-" else open(output, "wb")
+    try:
+        for chunk in exporter.stream(fmt, query):
+            out.write(chunk)
+    finally:
+        if out is not sys.stdout.buffer:
+            out.close()
+        else:
+            out.flush()
+    if output != "-":
+        click.echo(_("Export written to %(path)s.", path=output), err=True)
+
+
+@catalog_cli.command("reindex")
+@click.option("--pending", is_flag=True, help="Only the records marked for re-indexing.")
+@with_appcontext
+def reindex(pending):
+    """Rebuild the search index from the database (into a new directory, then swapped in)."""
+    if pending:
+        done = indexing.catch_up(progress=lambda n: click.echo(_("… %(n)d records", n=n), err=True))
+        left = len(indexing.flagged_ids())
+        click.echo(_("%(n)d records re-indexed.", n=done))
+        if left:
+            raise click.ClickException(_("%(n)d records could not be indexed: the index is busy or damaged; "
+                                         "run “flask catalog reindex”.", n=left))
+        return
+    try:
+        count = indexing.reindex_all(progress=lambda n: click.echo(_("… %(n)d records", n=n), err=True))
+    except indexing.SearchUnavailable as error:
+        db.session.rollback()
+        raise click.ClickException(str(error))
+    click.echo(_("Search index rebuilt: %(n)d records.", n=count))
