@@ -1,5 +1,77 @@
-"""The shared catalogue: MARC21 records, copies, accession register."""
+"""The shared catalogue: MARC21 records, copies, accession register, search, OPAC, labels."""
+from flask import request
+from flask_babel import lazy_gettext as _l
+
+from ..common.registry import DashboardPanel, NavItem, register_nav, register_panel
+
+
+#: Query arguments a search page passes on (anything else, ``_anchor`` and the like included, is dropped).
+SEARCH_ARGS = ("q", "lang", "type", "lib", "avail", "from", "to", "sort", "page")
+
+
+def _search_args():
+    return {k: v for k, v in request.args.items() if k in SEARCH_ARGS}
+
+
+def url_with(**changes):
+    """The current page's URL with some query arguments changed (``None`` removes one); page 1 again."""
+    from flask import url_for
+    args = _search_args()
+    args.pop("page", None)
+    for key, value in changes.items():
+        if key == "page_":
+            args["page"] = value
+        elif value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = value
+    return url_for(request.endpoint, **{**args, **(request.view_args or {})})
+
+
+def export_url(fmt, scope="search"):
+    """Download link for the current search (or the whole catalogue) in ``fmt``."""
+    from flask import url_for
+    args = _search_args() if scope == "search" else {}
+    args.pop("page", None)
+    return url_for("catalog.export", **{**args, "format": fmt, "scope": scope})
+
+
+def material_label(code):
+    from .models import MaterialType
+    try:
+        return MaterialType(code).label
+    except ValueError:
+        return code
+
+
+def _panel_context(user):
+    import sqlalchemy as sa
+
+    from ..extensions import db
+    from .models import ImportJob, Item, ItemStatus, Record
+    institution_id = getattr(user, "institution_id", None)
+    copies = None
+    if institution_id:
+        copies = db.session.scalar(sa.select(sa.func.count(Item.id)).where(
+            Item.institution_id == institution_id, Item.status != ItemStatus.WITHDRAWN))
+    return {
+        "records": db.session.scalar(sa.select(sa.func.count(Record.id))),
+        "copies": copies,
+        "flagged": db.session.scalar(sa.select(sa.func.count(Record.id)).where(Record.needs_reindex.is_(True))),
+        "imports": list(db.session.scalars(sa.select(ImportJob).order_by(ImportJob.created_at.desc()).limit(3)))
+        if user.can("catalog.edit") else [],
+    }
 
 
 def init_app(app):
-    from . import models  # noqa: F401
+    from . import cli, indexing, models, opac, views  # noqa: F401  (models: mappers; indexing: commit hooks)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(opac.bp)
+    app.cli.add_command(cli.catalog_cli)
+    app.jinja_env.globals.setdefault("catalog_url_with", url_with)
+    app.jinja_env.globals.setdefault("material_label", material_label)
+    app.jinja_env.globals.setdefault("catalog_export_url", export_url)
+    app.config.setdefault("SEARCH_WRITE_TIMEOUT", 2.0)
+    app.config.setdefault("CATALOG_PARALLEL_INDEX_BYTES", 1 << 20)
+    register_nav(NavItem("catalog", "catalog.index", _l("Catalogue"), None, order=200))
+    register_panel(DashboardPanel("catalog", "catalog/_panel.html", None, _panel_context, order=200))
