@@ -1,0 +1,120 @@
+"""The ``item`` and ``withdraw`` record types of the exchange format (shared/spec/exchange.md).
+
+``item``: a copy joins the record with the given 001 (``record``), or the
+first record with the ISBN (``isbn``), or the record with exactly this
+title (``title``), made as a minimal record when there is none. An item
+line whose barcode already belongs to the same record at the same
+institution changes nothing, so a file can be imported again.
+
+Export writes each copy as it was acquired (first accession entry), so the
+figures of the receiving database match; the format has no transfer line.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ...catalog import marc, services
+from ...catalog.models import AcquisitionSource, Item, Record, WithdrawalReason
+from ...common.errors import Conflict, DomainError, NotFound
+from ...common.text import clean
+from ...common.time import local_datetime
+from ...extensions import db
+from ...org import services as org
+from .. import registry as ops
+
+
+def _record_for(data):
+    if data["record"]:
+        record = db.session.scalar(sa.select(Record).where(Record.control_number == data["record"].strip()))
+        if record is None:
+            raise NotFound(f"no record has the control number (001) {data['record']!r}; import the MARC "
+                           "records first")
+        return record
+    if data["isbn"]:
+        variants = marc.isbn_variants(data["isbn"])
+        if not variants:
+            raise DomainError(f"field 'isbn': {data['isbn']!r} is not an ISBN (10 or 13 digits)")
+        record = db.session.scalar(sa.select(Record).where(Record.isbn.in_(variants)).order_by(Record.id).limit(1))
+        if record is not None:
+            return record
+        if not data["title"]:
+            raise NotFound(f"no record has the ISBN {data['isbn']}; add 'title' to make one")
+    if data["title"]:
+        title = clean(data["title"])
+        record = db.session.scalar(sa.select(Record).where(Record.title == title).order_by(Record.id).limit(1))
+        if record is None:
+            record = services.create_minimal_record(title=title, isbn=data["isbn"])
+        return record
+    raise DomainError("an item line needs 'record' (the 001 of its record), 'isbn' or 'title'")
+
+
+def apply_item(data, ctx):
+    institution = org.get_by_code(data["institution"])
+    record = _record_for(data)
+    existing = services.item_by_barcode(data["barcode"], required=False)
+    if existing is not None:
+        if existing.record_id == record.id and existing.institution_id == institution.id:
+            return existing
+        raise Conflict(f"the barcode {existing.barcode} already belongs to another copy "
+                       f"({existing.institution.code}, record {existing.record_id})")
+    price = data["price"]
+    (item,) = services.add_copies(record, institution=institution, actor=ctx.actor, source=data["source"],
+                                  accessioned=data["accessioned"], barcodes=[data["barcode"]],
+                                  price=int(round(price)) if price is not None else None)
+    return item
+
+
+def export_items(period):
+    """Every copy accessioned by the period's end, as it was first acquired (reference data, phase 0)."""
+    items = db.session.scalars(sa.select(Item).where(Item.accessioned <= period.end).order_by(Item.accessioned,
+                                                                                               Item.barcode))
+    for item in items:
+        first = item.accessions[0] if item.accessions else None
+        owner = first.institution if first is not None else item.institution
+        line = {"type": "item", "barcode": item.barcode, "institution": owner.code,
+                "accessioned": item.accessioned.isoformat(), "source": item.source.value}
+        record = item.record
+        if record.control_number:
+            line["record"] = record.control_number
+        elif record.isbn:
+            line["isbn"] = record.isbn
+            line["title"] = record.title
+        else:
+            line["title"] = record.title
+        if item.price is not None:
+            line["price"] = item.price
+        yield (0, item.accessioned.isoformat(), item.barcode), line
+
+
+def apply_withdraw(data, ctx):
+    item = services.item_by_barcode(data["item"])
+    services.withdraw_item(item, actor=ctx.actor, reason=data["reason"], date=data["date"])
+
+
+def export_withdrawals(period):
+    """Withdrawals of the period, at the end of their day (after that day's returns)."""
+    items = db.session.scalars(sa.select(Item).where(Item.withdrawn_on >= period.start,
+                                                     Item.withdrawn_on <= period.end)
+                               .order_by(Item.withdrawn_on, Item.barcode))
+    for item in items:
+        line = {"type": "withdraw", "item": item.barcode, "date": item.withdrawn_on.isoformat(),
+                "reason": (item.withdrawal_reason or WithdrawalReason.DISCARDED).value}
+        yield (1, local_datetime(item.withdrawn_on, dt.time(23, 59, 59)), item.barcode), line
+
+
+ops.register(ops.RecordType(
+    name="item", order=20, apply=apply_item, export=export_items,
+    description="A copy: barcode, owner, accession date and source, joined to its record.",
+    fields={
+        "barcode": ops.text(), "institution": ops.text(), "accessioned": ops.date(),
+        "source": ops.choice(*(s.value for s in AcquisitionSource)),
+        "record": ops.text(required=False), "isbn": ops.text(required=False), "title": ops.text(required=False),
+        "price": ops.number(required=False),
+    }))
+
+ops.register(ops.RecordType(
+    name="withdraw", order=90, apply=apply_withdraw, export=export_withdrawals,
+    description="A copy leaves the collection (lost, worn, discarded).",
+    fields={"item": ops.text(), "date": ops.date(), "reason": ops.choice(*(r.value for r in WithdrawalReason))}))

@@ -1,0 +1,215 @@
+"""Collection indicators: LIB.COPIES_ADDED, LIB.TITLES_ADDED, LIB.COPIES_WITHDRAWN, LIB.HOLDINGS.
+
+Definitions: shared/spec/indicators.md, "Libraries". They read the
+accession register (``accessions``: one entry per acquisition and one per
+transfer) and the copies (``items``). Choices where the text leaves room:
+
+- An acquisition is an accession entry whose source is purchase, donation,
+  legal deposit or exchange, counted for the institution of that entry on
+  its date. A transfer between institutions of the network has its own entry
+  (source ``transfer``) and never counts. Periodical issues are not copies:
+  they are received as issues (acquisitions), never as items, so every item
+  counts.
+- LIB.TITLES_ADDED is the number of distinct records among an institution's
+  acquired copies. The specification does not mark it ``distinct``, so a
+  group's figure is the sum over its institutions (a title bought by two
+  district libraries counts for each).
+- LIB.COPIES_WITHDRAWN counts copies by ``withdrawn_on`` in the period, for
+  the institution that owned the copy when it was withdrawn (a withdrawn copy
+  is never transferred again, so that is its last owner).
+- LIB.HOLDINGS at the period's end: each copy belongs to the institution of
+  its latest accession entry on or before that day (same day: the later
+  entry), and counts unless it was withdrawn on or before that day. Its
+  monthly series is the holdings at each month's end.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import sqlalchemy as sa
+
+from ...catalog.models import ACQUIRING_SOURCES, Accession, Item, Record
+from ...extensions import db
+from ...org.models import Institution
+from ..registry import Indicator, register
+
+LIBRARY_KINDS = frozenset({"provincial_library", "district_library"})
+_ACQUIRING = [s.value for s in ACQUIRING_SOURCES]
+
+
+def _ym(year, month):
+    return f"{int(year):04d}-{int(month):02d}"
+
+
+def _month_ends(period):
+    """``(YYYY-MM, last day)`` of every month touching the period, the last one ending at the period's end."""
+    out, year, month = [], period.start.year, period.start.month
+    while (year, month) <= (period.end.year, period.end.month):
+        last = dt.date(year, month, calendar.monthrange(year, month)[1])
+        out.append((_ym(year, month), min(last, period.end)))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+# -- acquisitions ------------------------------------------------------------------------------
+
+def _acquired(period, ids):
+    return (Accession.source.in_(_ACQUIRING), Accession.date >= period.start, Accession.date <= period.end,
+            Accession.institution_id.in_(list(ids)))
+
+
+def _per_institution(value, period, ids):
+    rows = db.session.execute(sa.select(Accession.institution_id, value).join(Item, Item.id == Accession.item_id)
+                              .where(*_acquired(period, ids)).group_by(Accession.institution_id)).all()
+    return {inst: float(n) for inst, n in rows}
+
+
+def _per_month(value, period, ids):
+    year, month = sa.extract("year", Accession.date), sa.extract("month", Accession.date)
+    rows = db.session.execute(sa.select(Accession.institution_id, year, month, value)
+                              .join(Item, Item.id == Accession.item_id).where(*_acquired(period, ids))
+                              .group_by(Accession.institution_id, year, month)).all()
+    return {(inst, _ym(y, m)): float(n) for inst, y, m, n in rows}
+
+
+def _by_source(value):
+    def breakdown(period, ids):
+        rows = db.session.execute(sa.select(Accession.source, value).join(Item, Item.id == Accession.item_id)
+                                  .where(*_acquired(period, ids)).group_by(Accession.source)).all()
+        return {getattr(source, "value", source): float(n) for source, n in rows}
+    return breakdown
+
+
+_COPIES = sa.func.count(Accession.id)
+_TITLES = sa.func.count(sa.distinct(Item.record_id))
+
+
+def acquisitions_drilldown(period, ids):
+    """The copies behind LIB.COPIES_ADDED and LIB.TITLES_ADDED."""
+    return (sa.select(Accession.date.label("accessioned"), Institution.code.label("institution"),
+                      Item.barcode.label("barcode"), Record.title.label("title"), Record.id.label("record"),
+                      Accession.source.label("source"), Accession.price.label("price"))
+            .join(Item, Item.id == Accession.item_id).join(Record, Record.id == Item.record_id)
+            .join(Institution, Institution.id == Accession.institution_id)
+            .where(*_acquired(period, ids)).order_by(Accession.date, Item.barcode))
+
+
+register(Indicator(
+    code="LIB.COPIES_ADDED", name_vi="Số bản sách bổ sung", name_en="Copies acquired", kinds=LIBRARY_KINDS,
+    compute=lambda p, ids: _per_institution(_COPIES, p, ids), series=lambda p, ids: _per_month(_COPIES, p, ids),
+    drilldown=acquisitions_drilldown, breakdowns={"source": _by_source(_COPIES)},
+    definition="Copies with an accession entry in the period at the institution whose source is purchase, "
+               "donation, legal deposit or exchange. Transfers within the network are not additions."))
+
+register(Indicator(
+    code="LIB.TITLES_ADDED", name_vi="Số tên sách bổ sung", name_en="Titles acquired", kinds=LIBRARY_KINDS,
+    compute=lambda p, ids: _per_institution(_TITLES, p, ids), series=lambda p, ids: _per_month(_TITLES, p, ids),
+    drilldown=acquisitions_drilldown, breakdowns={"source": _by_source(_TITLES)},
+    definition="Distinct bibliographic records among the LIB.COPIES_ADDED copies of the institution; a "
+               "group's figure is the sum over its institutions."))
+
+
+# -- withdrawals --------------------------------------------------------------------------------
+
+def _withdrawn(period, ids):
+    return (Item.withdrawn_on >= period.start, Item.withdrawn_on <= period.end, Item.institution_id.in_(list(ids)))
+
+
+def _withdrawn_per_institution(period, ids):
+    rows = db.session.execute(sa.select(Item.institution_id, sa.func.count(Item.id)).where(*_withdrawn(period, ids))
+                              .group_by(Item.institution_id)).all()
+    return {inst: float(n) for inst, n in rows}
+
+
+def _withdrawn_per_month(period, ids):
+    year, month = sa.extract("year", Item.withdrawn_on), sa.extract("month", Item.withdrawn_on)
+    rows = db.session.execute(sa.select(Item.institution_id, year, month, sa.func.count(Item.id))
+                              .where(*_withdrawn(period, ids)).group_by(Item.institution_id, year, month)).all()
+    return {(inst, _ym(y, m)): float(n) for inst, y, m, n in rows}
+
+
+def _withdrawn_by(column):
+    def breakdown(period, ids):
+        rows = db.session.execute(sa.select(column, sa.func.count(Item.id)).where(*_withdrawn(period, ids))
+                                  .group_by(column)).all()
+        return {getattr(key, "value", key) or "unknown": float(n) for key, n in rows}
+    return breakdown
+
+
+def withdrawals_drilldown(period, ids):
+    return (sa.select(Item.withdrawn_on.label("withdrawn_on"), Institution.code.label("institution"),
+                      Item.barcode.label("barcode"), Record.title.label("title"),
+                      Item.withdrawal_reason.label("reason"), Item.source.label("source"),
+                      Item.accessioned.label("accessioned"))
+            .join(Record, Record.id == Item.record_id).join(Institution, Institution.id == Item.institution_id)
+            .where(*_withdrawn(period, ids)).order_by(Item.withdrawn_on, Item.barcode))
+
+
+register(Indicator(
+    code="LIB.COPIES_WITHDRAWN", name_vi="Số bản sách thanh lý", name_en="Copies withdrawn", kinds=LIBRARY_KINDS,
+    compute=_withdrawn_per_institution, series=_withdrawn_per_month, drilldown=withdrawals_drilldown,
+    breakdowns={"reason": _withdrawn_by(Item.withdrawal_reason), "source": _withdrawn_by(Item.source)},
+    definition="Copies withdrawn (lost, worn, discarded) with a withdrawal date in the period, for the "
+               "institution that owned them."))
+
+
+# -- holdings -----------------------------------------------------------------------------------
+
+def _owners_at(day):
+    """Subquery: each copy's owner on ``day`` (its latest accession entry on or before it)."""
+    rank = sa.func.row_number().over(partition_by=Accession.item_id,
+                                     order_by=(Accession.date.desc(), Accession.id.desc())).label("rank")
+    entries = (sa.select(Accession.item_id.label("item_id"), Accession.institution_id.label("institution_id"), rank)
+               .where(Accession.date <= day).subquery("entries"))
+    return sa.select(entries.c.item_id, entries.c.institution_id).where(entries.c.rank == 1).subquery("owners")
+
+
+def _held(day, ids):
+    owners = _owners_at(day)
+    query = (sa.select(owners.c.institution_id.label("institution_id"), Item.id.label("item_id"),
+                       Item.source.label("source"))
+             .join(Item, Item.id == owners.c.item_id)
+             .where(owners.c.institution_id.in_(list(ids)),
+                    sa.or_(Item.withdrawn_on.is_(None), Item.withdrawn_on > day)))
+    return query.subquery("held")
+
+
+def _holdings(period, ids):
+    held = _held(period.end, ids)
+    rows = db.session.execute(sa.select(held.c.institution_id, sa.func.count()).group_by(held.c.institution_id)).all()
+    return {inst: float(n) for inst, n in rows}
+
+
+def _holdings_series(period, ids):
+    """Holdings at each month's end (a stock, not a flow): one grouped query per month."""
+    out = {}
+    for key, day in _month_ends(period):
+        held = _held(day, ids)
+        for inst, n in db.session.execute(sa.select(held.c.institution_id, sa.func.count())
+                                          .group_by(held.c.institution_id)).all():
+            out[(inst, key)] = float(n)
+    return out
+
+
+def _holdings_by_source(period, ids):
+    held = _held(period.end, ids)
+    rows = db.session.execute(sa.select(held.c.source, sa.func.count()).group_by(held.c.source)).all()
+    return {getattr(source, "value", source): float(n) for source, n in rows}
+
+
+def holdings_drilldown(period, ids):
+    held = _held(period.end, ids)
+    return (sa.select(Item.barcode.label("barcode"), Institution.code.label("institution"),
+                      Record.title.label("title"), Item.accessioned.label("accessioned"),
+                      Item.source.label("source"), Item.status.label("status"))
+            .join(held, held.c.item_id == Item.id).join(Record, Record.id == Item.record_id)
+            .join(Institution, Institution.id == held.c.institution_id).order_by(Institution.code, Item.barcode))
+
+
+register(Indicator(
+    code="LIB.HOLDINGS", name_vi="Tổng số bản sách (vốn tài liệu) cuối kỳ", name_en="Holdings at period end",
+    kinds=LIBRARY_KINDS, compute=_holdings, series=_holdings_series, drilldown=holdings_drilldown,
+    breakdowns={"source": _holdings_by_source},
+    definition="Copies owned at the end of the period (owner: the latest accession entry on or before that "
+               "day, transfers included) and not withdrawn on or before it."))
