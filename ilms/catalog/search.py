@@ -643,7 +643,7 @@ def _hit_mask(searcher, main, size) -> int:
 class _BulkWriter:
     """Bulk indexing in this process: a whoosh writer kept open, committed segment by segment."""
 
-    LIMIT_MB = 64
+    LIMIT_MB = 96
 
     def __init__(self, backend, timeout):
         self.ix = backend._open()
@@ -706,8 +706,10 @@ class _WorkerWriter:
     """The same interface, with the whoosh writer in a child process fed through a pipe.
 
     The pipe's small buffer is the back pressure: the import is never more
-    than a batch or two ahead of the index, so memory stays flat. Committed
-    ids come back as messages and are collected without waiting.
+    than a batch or two ahead of the index, so memory stays flat. The child
+    only ever answers with a few bytes ("flush number N is committed"; the
+    ids behind N are kept here), so it never blocks writing to us while we
+    block writing to it.
     """
 
     def __init__(self, root, timeout):
@@ -726,25 +728,30 @@ class _WorkerWriter:
         os.close(to_child_r)
         os.close(from_child_w)
         self.conn = _Duplex(Connection(from_child_r, writable=False), Connection(to_child_w, readable=False))
+        self.pending = []          # ids sent since the last flush
+        self.flushes = {}          # flush number -> ids it commits
+        self.flush_number = 0
         self.done = []
         self.error = None
-        self._receive(wait=True)   # "ready", or why not
+        self.closed = False
+        self._receive(until="ready")
         self._raise()
 
     def _raise(self):
         if self.error:
             raise SearchUnavailable(self.error)
 
-    def _receive(self, wait=False):
+    def _receive(self, until=None):
+        """Read the child's answers: without waiting, or until ``until`` (or an error) arrives."""
         try:
-            while wait or self.conn.poll():
+            while until is not None or self.conn.poll():
                 kind, payload = self.conn.recv()
-                if kind == "done":
-                    self.done.extend(payload)
+                if kind == "flushed":
+                    self.done.extend(self.flushes.pop(payload, ()))
                 elif kind == "error":
                     self.error = payload
                     return
-                if kind in ("ready", "closed"):
+                if kind == until:
                     return
         except (EOFError, OSError):
             self.error = self.error or "the search indexer stopped unexpectedly"
@@ -760,10 +767,15 @@ class _WorkerWriter:
             self._raise()
 
     def add(self, documents):
-        self._send(("add", list(documents)))
+        documents = list(documents)
+        self._send(("add", documents))
+        self.pending.extend(doc["id"] for doc in documents)
 
     def flush(self):
-        self._send(("flush", None))
+        self.flush_number += 1
+        self.flushes[self.flush_number] = self.pending
+        self.pending = []
+        self._send(("flush", self.flush_number))
 
     def done_ids(self):
         self._receive()
@@ -771,8 +783,12 @@ class _WorkerWriter:
         return done
 
     def close(self):
-        self._send(("close", None))
-        self._receive(wait=True)
+        self.flush_number += 1
+        self.flushes[self.flush_number] = self.pending
+        self.pending = []
+        self._send(("close", self.flush_number))
+        self._receive(until="closed")
+        self.closed = True
         self._wait()
         self._raise()
         return self.done_ids()
@@ -780,13 +796,16 @@ class _WorkerWriter:
     def _wait(self):
         import subprocess
         try:
-            self.process.wait(30)
+            self.process.wait(60)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
         self.conn.close()
 
     def cancel(self):
+        if self.closed:
+            return
+        self.closed = True
         try:
             self.conn.send(("cancel", None))
         except (BrokenPipeError, OSError):
@@ -815,7 +834,7 @@ class _Duplex:
 
 
 def _worker_main(root, timeout, conn):
-    """The child process of ``_WorkerWriter``: owns the bulk writer, answers with committed ids."""
+    """The child process of ``_WorkerWriter``: owns the bulk writer, says which flushes are committed."""
     try:
         bulk = _BulkWriter(WhooshBackend(root), timeout)
     except SearchUnavailable as error:
@@ -829,9 +848,10 @@ def _worker_main(root, timeout, conn):
                 bulk.add(payload)
             elif kind == "flush":
                 bulk.flush()
-                conn.send(("done", bulk.done_ids()))
+                conn.send(("flushed", payload))
             elif kind == "close":
-                conn.send(("done", bulk.close()))
+                bulk.close()
+                conn.send(("flushed", payload))
                 conn.send(("closed", None))
                 return
             else:

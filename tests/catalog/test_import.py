@@ -274,3 +274,15 @@ def test_upload_refuses_a_file_that_is_not_marc(app, client, network):
 def test_desk_staff_cannot_import(app, client, network):
     login(client, "quay.tvt")
     assert client.get("/catalog/import").status_code == 403
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_index_segments_committed_during_an_import_clear_their_marks(app, parallel):
+    """Index commits every few hundred records (as every 20,000 on big files), in a child process or not."""
+    with open(marc_path("bib", "uva_2000.marc8.mrc"), "rb") as fh:
+        summary = importer.MarcImporter(batch_size=100, index_flush=300, parallel=parallel).run(marcio.read_file(fh))
+    assert summary.created == 2000 and summary.indexed
+    assert db.session.scalar(sa.select(sa.func.count(Record.id)).where(Record.needs_reindex.is_(True))) == 0
+    backend = indexing.backend()
+    assert backend.count() == 2000
+    assert backend.search(SearchQuery(text="virginia")).total > 0
