@@ -41,8 +41,8 @@ from .models import AcquisitionSource, Item, ItemStatus, Record
 #: Problems kept in full; beyond this only counted (a broken 100,000-record file must not fill memory).
 MAX_PROBLEMS = 1000
 BATCH_SIZE = 500
-#: Records per whoosh segment during an import.
-INDEX_FLUSH = 20000
+#: Records per whoosh segment during an import (a segment this size is built in memory, without spilling).
+INDEX_FLUSH = 10000
 
 _PRICE = re.compile(r"\d[\d.,]*")
 _SOURCE_WORDS = {

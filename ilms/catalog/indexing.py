@@ -207,26 +207,53 @@ def reindex_all(progress=None):
 # -- collecting changes and applying them after the commit ---------------------------------------
 
 def _pending(session):
-    return session.info.setdefault(PENDING, set())
+    """``{record id: whether its text changed}`` (only copies changed: facets, and maybe not even those)."""
+    return session.info.setdefault(PENDING, {})
 
 
-def _collect(sender, record_id=None, **extra):
+def _record_changed(sender, record_id=None, **extra):
     if record_id is not None and has_app_context():
-        _pending(db.session()).add(int(record_id))
+        _pending(db.session())[int(record_id)] = True
+
+
+def _copies_changed(sender, record_id=None, **extra):
+    if record_id is not None and has_app_context():
+        _pending(db.session()).setdefault(int(record_id), False)
+
+
+def _worth_writing(docs, text_changed):
+    """Documents to write: changed text, or holdings the index does not have yet.
+
+    A loan of one of several copies on the shelf changes nothing the index
+    holds; not writing it keeps the desk fast.
+    """
+    unsure = [d["id"] for d in docs if d["id"] not in text_changed]
+    if not unsure:
+        return docs
+    try:
+        current = backend().holdings(unsure)
+    except SearchUnavailable:
+        return docs
+    keep = []
+    for doc in docs:
+        if doc["id"] in text_changed or current.get(doc["id"]) != (tuple(doc["library"]), tuple(doc["available"])):
+            keep.append(doc)
+    return keep
 
 
 def _before_commit(session):
     if session.in_nested_transaction():
         return
-    ids = session.info.get(PENDING)
-    if not ids:
+    pending = session.info.get(PENDING)
+    if not pending:
         return
     session.flush()
     flagged = [rid for rid in session.execute(sa.select(Record.id).where(Record.needs_reindex.is_(True))
                                               .order_by(Record.id).limit(CATCH_UP_BATCH)).scalars()]
-    docs, removed = documents_for(set(ids) | set(flagged))
-    session.info[READY] = (docs, removed, flagged)
-    ids.clear()
+    docs, removed = documents_for(set(pending) | set(flagged))
+    text_changed = {rid for rid, changed in pending.items() if changed} | set(flagged)
+    session.info[READY] = (docs, removed, flagged, text_changed)
+    pending.clear()
 
 
 def _after_commit(session):
@@ -235,8 +262,8 @@ def _after_commit(session):
     ready = session.info.pop(READY, None)
     if ready is None or not has_app_context():
         return
-    docs, removed, flagged = ready
-    apply(docs, removed, flagged)
+    docs, removed, flagged, text_changed = ready
+    apply(_worth_writing(docs, text_changed), removed, flagged)
 
 
 def _after_rollback(session):
@@ -249,6 +276,6 @@ def _after_rollback(session):
 sa.event.listen(Session, "before_commit", _before_commit)
 sa.event.listen(Session, "after_commit", _after_commit)
 sa.event.listen(Session, "after_rollback", _after_rollback)
-record_saved.connect(_collect, weak=False)
-record_deleted.connect(_collect, weak=False)
-items_changed.connect(_collect, weak=False)
+record_saved.connect(_record_changed, weak=False)
+record_deleted.connect(_record_changed, weak=False)
+items_changed.connect(_copies_changed, weak=False)

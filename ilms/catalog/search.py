@@ -17,12 +17,15 @@ fills a new directory and swaps ``CURRENT`` atomically.
 from __future__ import annotations
 
 import fcntl
+import heapq
+import itertools
 import os
 import re
 import shutil
 import threading
 import time
 import unicodedata
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,9 +38,8 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, KEYWORD, TEXT, Schema
-from whoosh.idsets import DocIdSet
 from whoosh.index import LockError
-from whoosh.sorting import FieldFacet
+from whoosh.reading import TermNotFound
 
 #: Bump when the schema or the analysis changes: an index of another version is rebuilt, not used.
 SCHEMA_VERSION = "1"
@@ -211,6 +213,7 @@ class SearchBackend(Protocol):
     def index(self, documents: Iterable[dict], *, timeout: float) -> int: ...
     def remove(self, record_ids: Iterable[int], *, timeout: float) -> None: ...
     def search(self, query: SearchQuery) -> SearchResult: ...
+    def holdings(self, record_ids: Iterable[int]) -> dict: ...
     def rebuild(self, documents: Iterable[dict], *, progress=None) -> int: ...
     def bulk(self, *, timeout: float): ...
     def count(self) -> int: ...
@@ -239,30 +242,6 @@ def _whoosh_fields(doc: dict) -> dict:
     }
 
 
-class BitSet(DocIdSet):
-    """A set of document numbers in a bytearray: what whoosh's ``filter=`` checks membership in."""
-
-    def __init__(self, data: bytearray):
-        self.data = data
-
-    def __contains__(self, docnum):
-        byte = docnum >> 3
-        return byte < len(self.data) and bool(self.data[byte] >> (docnum & 7) & 1)
-
-    def __len__(self):
-        return int.from_bytes(self.data, "little").bit_count()
-
-    def __bool__(self):
-        return True
-
-    def __iter__(self):
-        for byte_no, byte in enumerate(self.data):
-            if byte:
-                for bit in range(8):
-                    if byte >> bit & 1:
-                        yield byte_no * 8 + bit
-
-
 def _mask(docnums, size) -> bytearray:
     bits = bytearray((size + 7) // 8)
     for d in docnums:
@@ -270,67 +249,76 @@ def _mask(docnums, size) -> bytearray:
     return bits
 
 
-class _FacetCache:
-    """Per segment, one bit mask per facet value (and per year), read from the columns once.
+class _Segments:
+    """What searching needs from each segment, read once and kept while the segment lives.
 
-    Segments never change once written (deletions only hide documents, and
-    the query's own hits never include a deleted one), so a segment's masks
-    live as long as the segment does.
+    A segment never changes once written: deletions only hide documents,
+    and every mask used for counting is intersected with the live documents
+    of the current searcher. Kept per segment: one bit mask per facet value
+    and per year (from the columns), the title sort keys, and, in a bounded
+    least-recently-used cache, the mask of each word looked up.
     """
+
+    TERM_CACHE_BYTES = 32 << 20
 
     def __init__(self):
         self.segments = {}
         self.combined = {}
+        self.terms = OrderedDict()
+        self.term_bytes = 0
         self.lock = threading.Lock()
 
     @staticmethod
-    def _key(reader):
+    def key(reader):
         segment = getattr(reader, "_segment", None)
         return (segment.segment_id() if segment is not None else id(reader), reader.doc_count_all())
 
-    def masks(self, searcher):
-        """``{facet: {value: int mask over global docnums}}`` (and ``year``, ``decade``, ``any``) for a searcher."""
-        leaves = searcher.leaf_searchers()
-        layout = tuple((self._key(leaf.reader()), offset) for leaf, offset in leaves)
+    def view(self, searcher):
+        """The searcher's masks over global document numbers (cached per set of segments and deletions)."""
+        leaves = [(leaf.reader(), offset) for leaf, offset in searcher.leaf_searchers()]
+        layout = tuple((self.key(reader), offset, len(getattr(reader, "deleted_docs_set", ()) or ()))
+                       for reader, offset in leaves)
         with self.lock:
             found = self.combined.get(layout)
         if found is not None:
             return found
-        combined = {name: {} for name in (*FACET_COLUMNS, "year")}
-        seen = set()
-        for leaf, offset in leaves:
-            reader = leaf.reader()
-            key = self._key(reader)
-            seen.add(key)
-            with self.lock:
-                per_segment = self.segments.get(key)
-            if per_segment is None:
-                per_segment = self._segment_masks(reader)
-                with self.lock:
-                    self.segments[key] = per_segment
-            for name, values in per_segment.items():
-                target = combined[name]
+        view = _View(searcher.doc_count_all(), leaves)
+        for reader, offset in leaves:
+            per_segment = self._segment(reader)
+            for name, values in per_segment["facets"].items():
+                target = view.facets.setdefault(name, {})
                 for value, mask in values.items():
                     target[value] = target.get(value, 0) | (mask << offset)
+            view.title_keys.append((offset, per_segment["title_keys"], per_segment["title_order"]))
+            deleted = getattr(reader, "deleted_docs_set", None) or ()
+            live = (1 << reader.doc_count_all()) - 1
+            if deleted:
+                live &= ~_mask_int(deleted, reader.doc_count_all())
+            view.live |= live << offset
         decades = {}
-        for year, mask in combined["year"].items():
+        for year, mask in view.facets.get("year", {}).items():
             decades[year - year % 10] = decades.get(year - year % 10, 0) | mask
-        combined["decade"] = decades
-        combined["any"] = _union(combined["available"].values())
+        view.facets["decade"] = decades
+        view.facets["any"] = _union(view.facets.get("available", {}).values())
+        view.years_desc = sorted(view.facets.get("year", {}).items(), reverse=True)
         with self.lock:
-            if len(self.segments) > 4 * len(seen) + 64:
-                for key in list(self.segments):
-                    if key not in seen:
-                        del self.segments[key]
             if len(self.combined) > 8:
                 self.combined.clear()
-            self.combined[layout] = combined
-        return combined
+            self.combined[layout] = view
+            alive = {self.key(reader) for reader, _offset in leaves}
+            if len(self.segments) > 4 * len(alive) + 32:
+                for key in [k for k in self.segments if k not in alive]:
+                    del self.segments[key]
+        return view
 
-    @staticmethod
-    def _segment_masks(reader):
+    def _segment(self, reader):
+        key = self.key(reader)
+        with self.lock:
+            found = self.segments.get(key)
+        if found is not None:
+            return found
         size = reader.doc_count_all()
-        out = {}
+        facets = {}
         for name in (*FACET_COLUMNS, "year"):
             positions = {}
             if reader.has_column(name):
@@ -343,11 +331,133 @@ class _FacetCache:
                     elif raw:
                         value = raw if name == "year" else raw.decode("utf-8")
                         positions.setdefault(value, []).append(docnum)
-            out[name] = {value: int.from_bytes(_mask(docs, size), "little") for value, docs in positions.items()}
-        return out
+            facets[name] = {value: _mask_int(docs, size) for value, docs in positions.items()}
+        keys = list(reader.column_reader("title_sort")) if reader.has_column("title_sort") else [b""] * size
+        found = {"facets": facets, "title_keys": keys, "title_order": _LazyOrder(keys)}
+        with self.lock:
+            self.segments[key] = found
+        return found
+
+    def term(self, reader, field, text):
+        """The segment-local mask of the documents with ``text`` in ``field`` (deleted ones included)."""
+        def compute():
+            try:
+                matcher = reader.postings(field, text)
+            except (TermNotFound, KeyError):
+                return 0
+            return _mask_int(_posting_ids(matcher), reader.doc_count_all())
+        return self._cached((self.key(reader), field, text), compute)
+
+    def query(self, reader, q):
+        """The segment-local mask of any other whoosh query (a phrase, a prefix...), matched by whoosh."""
+        from whoosh.searching import Searcher
+
+        def compute():
+            searcher = Searcher(reader, closereader=False)
+            return _mask_int(q.docs(searcher), reader.doc_count_all())
+        return self._cached((self.key(reader), "query", repr(q)), compute)
+
+    def _cached(self, key, compute):
+        with self.lock:
+            mask = self.terms.get(key)
+            if mask is not None:
+                self.terms.move_to_end(key)
+                return mask
+        mask = compute()
+        with self.lock:
+            self.terms[key] = mask
+            self.term_bytes += mask.bit_length() // 8 + 64
+            while self.term_bytes > self.TERM_CACHE_BYTES and self.terms:
+                _key, old = self.terms.popitem(last=False)
+                self.term_bytes -= old.bit_length() // 8 + 64
+        return mask
 
 
-_FACET_CACHE = _FacetCache()
+class _LazyOrder:
+    """A segment's document numbers in title order, sorted the first time a big result set needs it."""
+
+    def __init__(self, keys):
+        self.keys = keys
+        self.order = None
+
+    def __iter__(self):
+        if self.order is None:
+            self.order = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        return iter(self.order)
+
+
+class _View:
+    """One searcher's segments seen as one: facet masks, live documents, title order."""
+
+    def __init__(self, size, leaves):
+        self.size = size
+        self.leaves = leaves
+        self.facets = {}
+        self.live = 0
+        self.title_keys = []
+        self.years_desc = []
+
+    def term_mask(self, field, text):
+        out = 0
+        for reader, offset in self.leaves:
+            mask = _SEGMENTS.term(reader, field, text)
+            if mask:
+                out |= mask << offset
+        return out & self.live
+
+    def evaluate(self, q):
+        """The documents a whoosh query matches, as a mask: words, AND, OR and NOT with bit operations;
+        phrases, prefixes and the rest by whoosh, segment by segment, remembered like words."""
+        if isinstance(q, wq.Term):
+            return self.term_mask(q.fieldname, q.text)
+        if isinstance(q, wq.Every):
+            return self.live
+        if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+            return 0
+        if isinstance(q, wq.And):
+            out = self.live
+            for child in q.subqueries:
+                out = out & ~self.evaluate(child.query) if isinstance(child, wq.Not) else out & self.evaluate(child)
+                if not out:
+                    break
+            return out
+        if isinstance(q, wq.Or):
+            return _union(self.evaluate(child) for child in q.subqueries if not isinstance(child, wq.Not))
+        if isinstance(q, wq.Not):
+            return self.live & ~self.evaluate(q.query)
+        if isinstance(q, wq.AndNot):
+            return self.evaluate(q.a) & ~self.evaluate(q.b)
+        if isinstance(q, (wq.AndMaybe, wq.Require)):
+            return self.evaluate(q.a) & (self.evaluate(q.b) if isinstance(q, wq.Require) else self.live)
+        candidates = self.live
+        if isinstance(q, wq.Phrase):   # only documents with every word can hold the phrase
+            for word in q.words:
+                candidates &= self.term_mask(q.fieldname, word)
+            if not candidates:
+                return 0
+        out = 0
+        for reader, offset in self.leaves:
+            mask = _SEGMENTS.query(reader, q)
+            if mask:
+                out |= mask << offset
+        return out & candidates & self.live
+
+
+def _posting_ids(matcher):
+    """The document numbers of a posting list, a block at a time where whoosh lets us."""
+    inner = getattr(matcher, "child", None) if type(matcher).__name__ == "FilterMatcher" else None
+    leaf = inner or matcher
+    if hasattr(leaf, "_read_ids") and hasattr(leaf, "_next_block") and hasattr(leaf, "_atend"):
+        while not leaf._atend and leaf._i < leaf._blocklength:
+            if leaf._ids is None:
+                leaf._read_ids()
+            yield from leaf._ids
+            leaf._next_block()
+        return
+    yield from matcher.all_ids()
+
+
+_SEGMENTS = _Segments()
 _LOCAL = threading.local()
 
 
@@ -544,15 +654,27 @@ class WhooshBackend:
         cache[key] = (path, searcher)
         return searcher
 
+    def holdings(self, record_ids) -> dict:
+        """``{id: (library codes, codes with a copy on the shelf)}`` as the index has them now."""
+        searcher = self._searcher()
+        out = {}
+        if searcher is None:
+            return out
+        library, available = searcher.reader().column_reader("library"), searcher.reader().column_reader("available")
+        for rid in record_ids:
+            docnum = searcher.document_number(id=str(rid))
+            if docnum is not None:
+                out[rid] = (tuple(library[docnum].decode("utf-8").split()),
+                            tuple(available[docnum].decode("utf-8").split()))
+        return out
+
     def ids(self, query: SearchQuery) -> list:
         """Every record id the query (with its filters) finds, in id order: for exports of a selection."""
         searcher = self._searcher()
         if searcher is None:
             return []
-        allowed = _filtered(searcher, query)[3]
-        return sorted(int(searcher.stored_fields(docnum)["id"])
-                      for docnum in BitSet(bytearray(allowed.to_bytes((searcher.doc_count_all() + 7) // 8,
-                                                                      "little"))))
+        plan = _plan(searcher, query)
+        return sorted(int(searcher.stored_fields(docnum)["id"]) for docnum in _bits(plan.allowed))
 
     def search(self, query: SearchQuery) -> SearchResult:
         try:
@@ -569,53 +691,202 @@ class WhooshBackend:
         searcher = self._searcher()
         if searcher is None:
             return SearchResult(ids=[], total=0, page=page, per_page=per_page)
-        text, main, hits, allowed, masks = _filtered(searcher, query)
-        size = searcher.doc_count_all()
+        plan = _plan(searcher, query)
+        allowed, facets_of = plan.allowed, plan.view.facets
         total = allowed.bit_count()
         facets = {}
         if query.facets and total:
             for name in ("language", "material", "library"):
-                counts = [(value, (allowed & mask).bit_count()) for value, mask in masks[name].items()]
+                counts = [(value, (allowed & mask).bit_count()) for value, mask in facets_of.get(name, {}).items()]
                 facets[name] = sorted(((v, c) for v, c in counts if c), key=lambda vc: (-vc[1], vc[0]))
-            counts = [(decade, (allowed & mask).bit_count()) for decade, mask in masks["decade"].items()]
+            counts = [(decade, (allowed & mask).bit_count()) for decade, mask in facets_of["decade"].items()]
             facets["decade"] = sorted(((d, c) for d, c in counts if c), reverse=True)
-            facets["available"] = [("any", (allowed & masks["any"]).bit_count())]
+            facets["available"] = [("any", (allowed & facets_of["any"]).bit_count())]
         ids = []
         if total:
             start = (page - 1) * per_page
-            sortedby, reverse = None, False
-            if query.sort == "title":
-                sortedby = FieldFacet("title_sort")
-            elif query.sort in ("year", "year_asc"):
-                sortedby, reverse = FieldFacet("year"), query.sort == "year"
-            filtered = allowed != hits
-            results = searcher.search(
-                main, limit=start + per_page, sortedby=sortedby, reverse=reverse,
-                filter=BitSet(bytearray(allowed.to_bytes((size + 7) // 8, "little"))) if filtered else None)
-            ids = [int(hit["id"]) for hit in results[start:start + per_page]]
+            docnums = _ordered(plan, query.sort, start + per_page)[start:start + per_page]
+            ids = [int(searcher.stored_fields(docnum)["id"]) for docnum in docnums]
         suggestion = None
-        if total == 0 and text:
-            suggestion = _suggest(searcher, text)
+        if total == 0 and plan.text:
+            suggestion = _suggest(searcher, plan.text)
         return SearchResult(ids=ids, total=total, facets=facets, suggestion=suggestion, page=page,
                             per_page=per_page)
 
 
-def _filtered(searcher, query):
-    """``(text, parsed query, mask of hits, mask after the filters, facet masks)``."""
+@dataclass
+class _Plan:
+    text: str
+    view: _View
+    allowed: int
+    words: list            # per plain word: {field: analysed text} (for ranking)
+
+
+def _plan(searcher, query):
+    """Parse, find the hits (as a bit mask), apply the filters."""
+    view = _SEGMENTS.view(searcher)
     text = clean_query(query.text)
-    main = parse_query(text, searcher.schema) if text else wq.Every()
-    hits = _hit_mask(searcher, main, searcher.doc_count_all())
-    masks = _FACET_CACHE.masks(searcher)
+    words = []
+    if not text:
+        hits = view.live
+    else:
+        parsed = parse_query(text, searcher.schema)
+        hits = view.evaluate(parsed) & view.live
+        words = _plain_words(parsed)
+        if words is None:
+            words = _positive_words(parsed)
+    facets = view.facets
     allowed = hits
     for name, value in (("language", query.language), ("material", query.material), ("library", query.library)):
         if value:
-            allowed &= masks[name].get(value, 0)
+            allowed &= facets.get(name, {}).get(value, 0)
     if query.available:
-        allowed &= masks["any"]
+        allowed &= facets["any"]
     if query.year_from or query.year_to:
         low, high = query.year_from or 1, query.year_to or 9999
-        allowed &= _union(mask for year, mask in masks["year"].items() if low <= year <= high)
-    return text, main, hits, allowed, masks
+        allowed &= _union(mask for year, mask in facets.get("year", {}).items() if low <= year <= high)
+    return _Plan(text=text, view=view, allowed=allowed, words=words)
+
+
+def _plain_words(parsed):
+    """``[{field: term}]`` when the query is just words looked for in the default fields, else ``None``."""
+    groups = parsed.subqueries if isinstance(parsed, wq.And) else [parsed]
+    words = []
+    for group in groups:
+        terms = group.subqueries if isinstance(group, wq.Or) else [group]
+        word = {}
+        for term in terms:
+            if not isinstance(term, wq.Term) or term.fieldname not in DEFAULT_FIELDS:
+                return None
+            word[term.fieldname] = term.text
+        words.append(word)
+    return words if words and len(words) <= 8 else None
+
+
+def _positive_words(parsed):
+    """The words of a complex query that are not negated, by field, for ranking its hits."""
+    out = []
+
+    def walk(q, negated=False):
+        if isinstance(q, wq.Not):
+            return
+        if isinstance(q, wq.Term) and q.fieldname in DEFAULT_FIELDS and not negated:
+            out.append({q.fieldname: q.text})
+        elif isinstance(q, wq.Phrase) and q.fieldname in DEFAULT_FIELDS:
+            out.extend({q.fieldname: word} for word in q.words)
+        for child in q.children() if hasattr(q, "children") else ():
+            walk(child, negated)
+
+    walk(parsed)
+    merged = {}
+    for word in out:
+        for name, term in word.items():
+            merged.setdefault(term, {})[name] = term
+    return list(merged.values())[:6]
+
+
+#: How much a word weighs by the field it is found in: title above author above subject above the rest.
+RANK_FIELDS = (("title",), ("author",), ("subject",), ("other", "isbn", "callno"))
+
+
+def _ordered(plan, sort, limit):
+    """The first ``limit`` document numbers of ``plan.allowed`` in the asked order."""
+    if sort == "title":
+        return _by_title(plan, limit)
+    if sort in ("year", "year_asc"):
+        return _by_year(plan.allowed, plan.view, limit, newest=sort == "year")
+    return _by_relevance(plan, limit)
+
+
+def _by_relevance(plan, limit):
+    """Relevance without scoring every hit: buckets of how well each word is found.
+
+    Each word counts by the best field it is found in (``RANK_FIELDS``); the
+    buckets are visited from the best sum down, and within one bucket newer
+    books come first. It ranks what readers expect (title words over
+    subject words) at the cost of bit operations, whatever the number of hits.
+    """
+    view, allowed = plan.view, plan.allowed
+    if not plan.words:
+        return _by_year(allowed, view, limit, newest=True)
+    levels = []
+    for word in plan.words[:5]:
+        seen, classes = 0, []
+        for fields in RANK_FIELDS:
+            mask = _union(view.term_mask(f, word[f]) for f in fields if f in word) & ~seen
+            classes.append(mask)
+            seen |= mask
+        classes.append(allowed & ~seen)   # hits not by this word's postings (complex queries)
+        levels.append(classes)
+    weights = (4, 3, 2, 1, 0)
+    combos = sorted(itertools.product(range(len(weights)), repeat=len(levels)),
+                    key=lambda combo: -sum(weights[i] for i in combo))
+    out, taken = [], 0
+    for combo in combos:
+        mask = allowed & ~taken
+        for level, index in zip(levels, combo):
+            mask &= level[index]
+            if not mask:
+                break
+        if not mask:
+            continue
+        taken |= mask
+        out.extend(_by_year(mask, view, limit - len(out), newest=True))
+        if len(out) >= limit:
+            break
+    return out[:limit]
+
+
+def _by_year(mask, view, limit, newest=True):
+    out = []
+    years = view.years_desc if newest else list(reversed(view.years_desc))
+    rest = mask
+    for _year, year_mask in years:
+        part = rest & year_mask
+        if part:
+            out.extend(_bits(part, limit - len(out)))
+            rest &= ~year_mask
+            if len(out) >= limit or not rest:
+                return out[:limit]
+    out.extend(_bits(rest, limit - len(out)))   # no year known
+    return out[:limit]
+
+
+def _by_title(plan, limit):
+    """Vietnamese title order: the hits' sort keys when they are few, else the segments' sorted order."""
+    allowed = plan.allowed
+    if allowed.bit_count() <= 2000:
+        keyed = []
+        for docnum in _bits(allowed):
+            keyed.append((_title_key(plan.view, docnum), docnum))
+        return [d for _k, d in sorted(keyed)[:limit]]
+    streams = [((keys[d], d + offset) for d in order if allowed >> (d + offset) & 1)
+               for offset, keys, order in plan.view.title_keys]
+    return [d for _k, d in itertools.islice(heapq.merge(*streams), limit)]
+
+
+def _title_key(view, docnum):
+    for offset, keys, _order in reversed(view.title_keys):
+        if docnum >= offset:
+            return keys[docnum - offset]
+    return b""
+
+
+_NONZERO = re.compile(rb"[^\x00]")
+
+
+def _bits(mask, limit=None):
+    """The document numbers set in ``mask``, lowest first (``limit``: stop after that many)."""
+    out = []
+    data = mask.to_bytes((mask.bit_length() + 7) // 8, "little")
+    for match in _NONZERO.finditer(data):   # the regex engine skips the empty bytes
+        position, byte = match.start() * 8, data[match.start()]
+        for bit in range(8):
+            if byte >> bit & 1:
+                out.append(position + bit)
+        if limit is not None and len(out) >= limit:
+            return out[:limit]
+    return out
 
 
 def _union(masks) -> int:
@@ -627,17 +898,6 @@ def _union(masks) -> int:
 
 def _mask_int(docnums, size) -> int:
     return int.from_bytes(_mask(docnums, size), "little")
-
-
-def _hit_mask(searcher, main, size) -> int:
-    if isinstance(main, wq.Every):
-        bits = bytearray(b"\xff" * ((size + 7) // 8))
-        for leaf, offset in searcher.leaf_searchers():
-            for d in getattr(leaf.reader(), "deleted_docs_set", None) or ():
-                d += offset
-                bits[d >> 3] &= ~(1 << (d & 7)) & 0xFF
-        return int.from_bytes(bits, "little") & ((1 << size) - 1)
-    return _mask_int(searcher.docs_for_query(main), size)
 
 
 class _BulkWriter:
