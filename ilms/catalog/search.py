@@ -965,12 +965,15 @@ class _BulkWriter:
 class _WorkerWriter:
     """The same interface, with the whoosh writer in a child process fed through a pipe.
 
-    The pipe's small buffer is the back pressure: the import is never more
-    than a batch or two ahead of the index, so memory stays flat. The child
-    only ever answers with a few bytes ("flush number N is committed"; the
-    ids behind N are kept here), so it never blocks writing to us while we
-    block writing to it.
+    Messages go through a small queue and a sender thread, so the import
+    keeps parsing while the child commits a segment; the queue's bound is
+    the back pressure (at most ``QUEUE`` batches ahead), so memory stays
+    flat. The child only ever answers with a few bytes ("flush number N is
+    committed"; the ids behind N are kept here), so it never blocks writing
+    to us while we block writing to it.
     """
+
+    QUEUE = 12
 
     def __init__(self, root, timeout):
         import subprocess
@@ -988,6 +991,10 @@ class _WorkerWriter:
         os.close(to_child_r)
         os.close(from_child_w)
         self.conn = _Duplex(Connection(from_child_r, writable=False), Connection(to_child_w, readable=False))
+        import queue
+        self.outbox = queue.Queue(self.QUEUE)
+        self.sender = threading.Thread(target=self._sending, name="ilms-index-sender", daemon=True)
+        self.sender.start()
         self.pending = []          # ids sent since the last flush
         self.flushes = {}          # flush number -> ids it commits
         self.flush_number = 0
@@ -1016,15 +1023,30 @@ class _WorkerWriter:
         except (EOFError, OSError):
             self.error = self.error or "the search indexer stopped unexpectedly"
 
+    def _sending(self):
+        while True:
+            message = self.outbox.get()
+            if message is None:
+                return
+            try:
+                self.conn.send(message)
+            except (BrokenPipeError, OSError):
+                self.error = self.error or "the search indexer stopped unexpectedly"
+                return
+
     def _send(self, message):
         self._receive()
         self._raise()
-        try:
-            self.conn.send(message)
-        except (BrokenPipeError, OSError):
-            self._receive()
-            self.error = self.error or "the search indexer stopped unexpectedly"
-            self._raise()
+        while self.sender.is_alive():
+            try:
+                self.outbox.put(message, timeout=1)
+                return
+            except Exception:  # queue.Full: the child is busy committing; check it is still alive
+                self._receive()
+                self._raise()
+        self._receive()
+        self.error = self.error or "the search indexer stopped unexpectedly"
+        self._raise()
 
     def add(self, documents):
         documents = list(documents)
@@ -1049,6 +1071,8 @@ class _WorkerWriter:
         self._send(("close", self.flush_number))
         self._receive(until="closed")
         self.closed = True
+        self.outbox.put(None)
+        self.sender.join(10)
         self._wait()
         self._raise()
         return self.done_ids()
@@ -1066,10 +1090,15 @@ class _WorkerWriter:
         if self.closed:
             return
         self.closed = True
-        try:
-            self.conn.send(("cancel", None))
-        except (BrokenPipeError, OSError):
-            pass
+        import queue
+        while True:   # what was not sent yet is dropped: the records stay marked for re-indexing
+            try:
+                self.outbox.get_nowait()
+            except queue.Empty:
+                break
+        self.outbox.put(("cancel", None))
+        self.outbox.put(None)
+        self.sender.join(10)
         self._wait()
 
 

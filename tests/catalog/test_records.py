@@ -214,3 +214,15 @@ def test_export_downloads_streams_marc(app, client, network):
     iso = client.get("/catalog/export?format=iso2709&scope=all").get_data()
     assert iso.count(b"\x1d") == 2
     assert client.get("/catalog/export?format=pdf").status_code == 400
+
+
+def test_dashboard_panel_and_menu(app, client, network):
+    services.create_record(actor=network.tvt_librarian, form=FORM)
+    db.session.commit()
+    login(client, "thuthu.tvt")
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/catalog/"' in html and "1 biểu ghi trong mục lục chung" in html
+    other = app.test_client()
+    login(other, "quay.tvt")
+    desk = other.get("/").get_data(as_text=True)
+    assert 'href="/catalog/"' in desk and "/catalog/import" not in desk

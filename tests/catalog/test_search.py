@@ -207,3 +207,20 @@ def test_odd_queries_are_harmless(books):
     for text in ['"', "(", "AND", "title:", "*", "NOT", "a" * 600, "\x00\x01", "tacgia:", "[1 TO", "🙂"]:
         result = search(text=text)
         assert result.total >= 0
+
+
+def test_a_loan_that_leaves_copies_on_the_shelf_does_not_touch_the_index(app, books, network):
+    from whoosh import index as whoosh_index
+    record = db.session.get(Record, books["Truyện Kiều"])
+    copies = services.add_copies(record, institution=network.tvt, actor=SYSTEM, source="purchase",
+                                 accessioned=dt.date(2024, 1, 2), count=2)
+    db.session.commit()
+    path = indexing.backend()._current_dir()
+    generation = whoosh_index.open_dir(str(path)).latest_generation()
+    services.set_item_status(copies[0], ItemStatus.ON_LOAN)   # the other copy is still on the shelf
+    db.session.commit()
+    assert whoosh_index.open_dir(str(path)).latest_generation() == generation
+    services.set_item_status(copies[1], ItemStatus.ON_LOAN)   # now none is: the facet must change
+    db.session.commit()
+    assert whoosh_index.open_dir(str(path)).latest_generation() > generation
+    assert books["Truyện Kiều"] not in ids("kieu", available=True)
