@@ -91,16 +91,19 @@ def phase_import(args):
 
     from ilms import create_app
     from ilms.catalog import importer
+    from benchmarks.measure import PeakRSS
     app = create_app()
     with app.app_context():
         upgrade()
-        start = time.perf_counter()
-        summary = importer.import_path(args.file)
-        wall = time.perf_counter() - start
+        with PeakRSS() as peak:
+            start = time.perf_counter()
+            summary = importer.import_path(args.file)
+            wall = time.perf_counter() - start
+        # counted afterwards: opening the index maps its files, which is not the import's memory
         from ilms.catalog import indexing
         indexed = indexing.backend().count()
     return {"count": summary.read, "created": summary.created, "skipped": summary.skipped, "indexed": indexed,
-            "wall": wall}
+            "wall": wall, "peak_during_mb": peak.peak_mb}
 
 
 def run_phase(name, args):
@@ -131,6 +134,9 @@ def main():
                   "import": phase_import}[args.phase](args)
         result["rss_self_mb"] = _rss_mb(resource.RUSAGE_SELF)
         result["rss_children_mb"] = _rss_mb(resource.RUSAGE_CHILDREN)
+        for who, key in ((resource.RUSAGE_SELF, "cpu_self"), (resource.RUSAGE_CHILDREN, "cpu_children")):
+            usage = resource.getrusage(who)
+            result[key] = usage.ru_utime + usage.ru_stime
         print(json.dumps(result))
         return
 
@@ -151,11 +157,15 @@ def main():
                          ("whoosh2", "bare whoosh indexing (procs=2)"),
                          ("import", "ILMS import-marc (SQLite + index)")):
         result = run_phase(phase, args)
-        peak = result["rss_self_mb"] + (result["rss_children_mb"] if phase in ("import", "whoosh2") else 0)
+        peak = result["rss_self_mb"] + (result["rss_children_mb"] if phase == "whoosh2" else 0)
         note = ""
         if phase == "import":
+            peak = result["peak_during_mb"] + result["rss_children_mb"]
             note = (f"created {result['created']}, skipped {result['skipped']}, indexed {result['indexed']}; "
-                    f"peak = parent {result['rss_self_mb']:.0f} + index writer {result['rss_children_mb']:.0f} MB")
+                    f"peak = parent {result['peak_during_mb']:.0f} + index writer {result['rss_children_mb']:.0f} MB; "
+                    f"CPU s: parent {result['cpu_self']:.0f}, index writer {result['cpu_children']:.0f}")
+        elif phase.startswith("whoosh"):
+            note = f"CPU s: {result['cpu_self'] + result['cpu_children']:.0f}"
         row = Row(label, samples=[result["wall"] / max(result["count"], 1)], items=result["count"],
                   wall=result["wall"], peak_mb=peak, note=note)
         rows.append(row)

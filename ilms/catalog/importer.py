@@ -6,11 +6,20 @@ copies) are all there or none are, so an import killed half way leaves only
 whole batches and simply runs again: records are matched by their 001, then
 by ISBN, and updated rather than duplicated.
 
-Matching, exactly: a record whose 001 is already in the catalogue updates
-that record. Otherwise, an ISBN match updates the matched record when the
-two cannot be told apart by their 001 (the incoming record has none, or the
-catalogue's record has none); two records with different 001s are different
-records even when they share an ISBN (editions, bindings, several sources).
+Matching, exactly:
+
+- a record whose 001 is in the catalogue (or earlier in the file) updates it;
+- a record with a new 001 updates a catalogue record that has its ISBN and
+  no 001 and was there before this import (a minimal record made when the
+  book was ordered); otherwise it is a new record: two different 001s are two
+  records even with one ISBN (editions, bindings, several sources);
+- a record without 001 updates the oldest catalogue record with its ISBN,
+  or the earlier record of the file with it, and takes that record's 001;
+- a record with neither is the same as an identical record (same content)
+  already imported, so running a file again never doubles anything.
+
+A record repeated later in the same file replaces the earlier one; the
+summary counts it as "repeated".
 
 Search: every stored record is marked ``needs_reindex`` inside its batch
 and indexed through one bulk writer; the mark is cleared when the index

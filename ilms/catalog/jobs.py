@@ -19,7 +19,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from ..common.errors import DomainError
+from ..common.errors import DomainError, PermissionDenied
 from ..common.permissions import require
 from ..common.time import utcnow
 from ..extensions import db
@@ -92,6 +92,9 @@ def can_restart(job) -> bool:
 def restart(job, *, actor):
     """Run an interrupted or failed import again (safe: records are matched, nothing is doubled)."""
     require(actor, "catalog.edit")
+    if job.user_id not in (None, getattr(actor, "id", None)) and not getattr(actor, "province_wide", False):
+        raise PermissionDenied(_l("Only the person who uploaded this file (or an administrator) can run it "
+                                  "again."))
     if not can_restart(job):
         raise DomainError(_l("This import is still running or has finished; it cannot be started again."))
     if not (upload_dir() / job.stored_name).exists():

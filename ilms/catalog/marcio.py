@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+from operator import itemgetter
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ MAX_RECORD_BYTES = 4 << 20
 
 MARCXML_NS = "http://www.loc.gov/MARC21/slim"
 _TAG = re.compile(r"^[0-9A-Za-z]{3}$")
+#: Subfield codes as written: one printable ASCII character.
+_SUBFIELD_CODES = frozenset(chr(c) for c in range(0x20, 0x7F))
 
 
 class ReadProblem(Exception):
@@ -261,8 +264,9 @@ def decode_iso2709(data: bytes) -> tuple[pymarc.Record, list]:
     record.leader = pymarc.Leader(_zero_lengths(fixed))
     marc8 = None if utf8 else _Marc8Decoder(warnings)
     fields = record.fields
+    new_tuple, codes_ok, first_item = tuple.__new__, _SUBFIELD_CODES, itemgetter(0)
     for (tag, _length, _start), chunk in zip(entries, chunks):
-        if not _TAG.match(tag):
+        if not (len(tag) == 3 and tag.isascii() and tag.isalnum()):
             warnings.append(_l("a field with the damaged tag “%(tag)s” was left out", tag=tag))
             continue
         if tag < "010" and tag.isdigit():
@@ -283,16 +287,13 @@ def decode_iso2709(data: bytes) -> tuple[pymarc.Record, list]:
         if len(indicators) != 2:
             warnings.append(_l("field %(tag)s has %(n)d indicators instead of 2", tag=tag, n=len(indicators)))
             indicators = (indicators + "  ")[:2]
-        subfields = []
-        for part in parts[1:]:
-            if not part:
-                continue
-            code = part[0]
-            if not (code.isascii() and code.isprintable()):
-                warnings.append(_l("field %(tag)s has a subfield with an unreadable code; it was read as “a”",
-                                    tag=tag))
-                code = "a"
-            subfields.append(Subfield(code, part[1:]))
+        # Subfield is a named tuple: tuple.__new__ makes the same object without a Python-level call
+        subfields = [new_tuple(Subfield, (part[0], part[1:])) for part in parts[1:] if part]
+        codes = "".join(map(first_item, subfields))
+        if not (codes.isascii() and codes.isprintable()):
+            warnings.append(_l("field %(tag)s has a subfield with an unreadable code; it was read as “a”",
+                                tag=tag))
+            subfields = [sf if sf[0] in codes_ok else new_tuple(Subfield, ("a", sf[1])) for sf in subfields]
         fields.append(data_field(tag, indicators[0], indicators[1], subfields))
     if not fields:
         raise ReadProblem(_l("the record has no fields"))
