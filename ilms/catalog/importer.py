@@ -38,6 +38,7 @@ from flask_babel import lazy_gettext as _l
 from pymarc import Field
 
 from ..common.barcodes import is_valid_barcode, normalise_barcode
+from ..common.dbtypes import NFCLongText, NFCText, SortKey
 from ..common.errors import DomainError
 from ..common.permissions import SYSTEM
 from ..common.text import fold, sort_key
@@ -240,7 +241,7 @@ class MarcImporter:
                     stored.append(item)
                 self.summary.created += len(inserts)
             if updates:
-                db.session.execute(sa.update(Record), updates)
+                _update_records(updates)
             with_copies = self._make_copies(stored) if self.items else set()
             # the bulk writer below indexes these records; the commit hook need not
             db.session.info.pop(indexing.PENDING, None)
@@ -433,15 +434,35 @@ class MarcImporter:
             self.summary.indexed = False
 
 
+_PLAIN = {}
+
+
+def _plain_records():
+    """``records`` with its text columns as plain strings.
+
+    The import's values are NFC and trimmed already (``marcio`` and
+    ``marc.extract`` make them so); the per-value clean-up of the NFC column
+    types would only repeat that work, ten columns a record.
+    """
+    table = _PLAIN.get("records")
+    if table is None:
+        table = Record.__table__.to_metadata(sa.MetaData())
+        for column in table.columns:
+            if isinstance(column.type, (NFCText, NFCLongText, SortKey)):
+                column.type = column.type.impl
+        _PLAIN["records"] = table
+    return table
+
+
 def _insert_records(rows):
     """Insert rows, returning their new ids in order.
 
-    SQLite gives a table without AUTOINCREMENT the ids after the current
-    largest one, in insertion order, and the import's transaction holds the
-    write lock: a plain executemany (much faster than RETURNING row by row)
-    and one query give the ids. Other databases use RETURNING.
+    On SQLite new ids come after the largest one, in insertion order, and
+    the import's transaction holds the write lock: a plain executemany (much
+    faster than RETURNING row by row) and one query give the ids. Other
+    databases use RETURNING.
     """
-    table = Record.__table__
+    table = _plain_records()
     if db.session.get_bind().dialect.name == "sqlite":
         last = db.session.scalar(sa.select(sa.func.max(table.c.id))) or 0
         db.session.execute(sa.insert(table), rows)
@@ -451,6 +472,12 @@ def _insert_records(rows):
     if len(ids) != len(rows):
         raise RuntimeError(f"inserted {len(rows)} records but found {len(ids)} new ids")
     return ids
+
+
+def _update_records(rows):
+    table = _plain_records()
+    params = [{("record_id" if key == "id" else key): value for key, value in row.items()} for row in rows]
+    db.session.execute(sa.update(table).where(table.c.id == sa.bindparam("record_id")), params)
 
 
 def _keep_control_number(item, number):

@@ -286,3 +286,20 @@ def test_index_segments_committed_during_an_import_clear_their_marks(app, parall
     backend = indexing.backend()
     assert backend.count() == 2000
     assert backend.search(SearchQuery(text="virginia")).total > 0
+
+
+def test_an_updating_import_changes_the_record_and_its_time(app):
+    record = pymarc.Record()
+    record.add_field(pymarc.Field(tag="001", data="U-1"))
+    record.add_field(pymarc.Field(tag="245", indicators=["0", "0"], subfields=[pymarc.Subfield("a", "Bản cũ")]))
+    importer.MarcImporter().run([marcio.ParsedRecord(1, 0, record=record)])
+    stored = db.session.scalar(sa.select(Record).where(Record.control_number == "U-1"))
+    first_time = stored.updated_at
+    record["245"]["a"] = "Bản mới"
+    time.sleep(0.01)
+    assert importer.MarcImporter().run([marcio.ParsedRecord(1, 0, record=record)]).updated == 1
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(Record).where(Record.control_number == "U-1"))
+    assert stored.title == "Bản mới" and stored.updated_at > first_time
+    assert stored.fingerprint == marc.fingerprint(stored.marc)
+    assert indexing.backend().search(SearchQuery(text="ban moi")).ids == [stored.id]
