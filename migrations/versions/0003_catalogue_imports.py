@@ -1,7 +1,7 @@
 """Catalogue: background MARC imports with their reports; record fingerprints; record ids never reused.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0009
 Create Date: 2026-11-24 22:35:51.006946
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0002'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
@@ -53,9 +53,9 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_catalog_imports_user_id'), ['user_id'], unique=False)
 
     # AUTOINCREMENT: SQLite would otherwise give a deleted record's id to the next record, and a search
-    # index entry or a harvester's identifier could point at another title. Other databases use sequences.
-    with op.batch_alter_table('records', schema=None, recreate='always',
-                              table_kwargs={'sqlite_autoincrement': True}) as batch_op:
+    # index entry or a harvester's identifier could point at another title. Other databases use sequences
+    # (and a table that others reference cannot be rebuilt there anyway).
+    with _records_table(autoincrement=True) as batch_op:
         batch_op.add_column(sa.Column('fingerprint', sa.String(length=40), nullable=True))
         batch_op.create_index(batch_op.f('ix_records_fingerprint'), ['fingerprint'], unique=False)
 
@@ -67,9 +67,15 @@ def upgrade():
                            .values(fingerprint=hashlib.sha1(text.encode('utf-8')).hexdigest()))
 
 
+def _records_table(autoincrement):
+    if op.get_bind().dialect.name == 'sqlite':
+        return op.batch_alter_table('records', schema=None, recreate='always',
+                                    table_kwargs={'sqlite_autoincrement': autoincrement})
+    return op.batch_alter_table('records', schema=None)
+
+
 def downgrade():
-    with op.batch_alter_table('records', schema=None, recreate='always',
-                              table_kwargs={'sqlite_autoincrement': False}) as batch_op:
+    with _records_table(autoincrement=False) as batch_op:
         batch_op.drop_index(batch_op.f('ix_records_fingerprint'))
         batch_op.drop_column('fingerprint')
 
