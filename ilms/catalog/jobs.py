@@ -20,6 +20,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..common.errors import DomainError, PermissionDenied
+from ..common import uploads
 from ..common.permissions import require
 from ..common.time import utcnow
 from ..extensions import db
@@ -37,6 +38,12 @@ REPORT_PROBLEMS = 500
 
 
 def upload_dir(app=None):
+    """``DATA_DIR/uploads/catalog``: files under generated names, as ``common.uploads`` keeps them.
+
+    MARC files are not checked and stored through ``common.uploads.store``:
+    it reads a file whole into memory, and a catalogue file can be large.
+    They are saved as a stream, and their content is checked by its first bytes.
+    """
     path = Path((app or current_app).config["DATA_DIR"]) / "uploads" / "catalog"
     path.mkdir(parents=True, exist_ok=True)
     return path
@@ -51,7 +58,7 @@ def create_job(upload, *, actor, with_items=False):
             raise DomainError(_l("Copies are made for your own library; your account has none. Import the "
                                  "records without copies."), field="with_items")
         require_copy_rights(actor, institution)
-    name = (upload.filename or "").strip() or "marc"
+    name = uploads.clean_filename(upload.filename or "") or "marc"
     head = upload.stream.read(512)
     upload.stream.seek(0)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")

@@ -39,6 +39,9 @@ def test_item_lines_join_records_by_001_isbn_or_title(app, network):
     again = ops.import_lines(lines({"type": "item", "barcode": "TVT-1", "institution": "TVT",
                                     "accessioned": "2024-03-01", "source": "purchase", "record": "VN-0002"}))
     assert again.ok and db.session.scalar(sa.select(sa.func.count(Item.id))) == 3
+    elsewhere = ops.import_lines(lines({"type": "item", "barcode": "TVT-1", "institution": "TVH-TD",
+                                        "accessioned": "2024-03-01", "source": "purchase", "title": "Số đỏ"}))
+    assert not elsewhere.ok and "TVT-1" in str(elsewhere.errors[0]) and "transfer" in str(elsewhere.errors[0])
 
 
 def test_bad_item_and_withdraw_lines_name_the_problem(app, network):

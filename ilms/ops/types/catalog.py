@@ -2,9 +2,11 @@
 
 ``item``: a copy joins the record with the given 001 (``record``), or the
 first record with the ISBN (``isbn``), or the record with exactly this
-title (``title``), made as a minimal record when there is none. An item
-line whose barcode already belongs to the same record at the same
-institution changes nothing, so a file can be imported again.
+title (``title``), made as a minimal record when there is none. The
+barcode names the copy across the province: a line whose barcode is
+already a copy of the same institution describes that copy and changes
+nothing (a file can be imported again, and into a database that has the
+copies already); a copy of another institution is a conflict.
 
 Export writes each copy as it was acquired (first accession entry), so the
 figures of the receiving database match; the format has no transfer line.
@@ -52,13 +54,13 @@ def _record_for(data):
 
 def apply_item(data, ctx):
     institution = org.get_by_code(data["institution"])
-    record = _record_for(data)
     existing = services.item_by_barcode(data["barcode"], required=False)
     if existing is not None:
-        if existing.record_id == record.id and existing.institution_id == institution.id:
+        if existing.institution_id == institution.id:
             return existing
-        raise Conflict(f"the barcode {existing.barcode} already belongs to another copy "
-                       f"({existing.institution.code}, record {existing.record_id})")
+        raise Conflict(f"the barcode {existing.barcode} is already a copy of {existing.institution.code}; "
+                       f"a copy moves between institutions by transfer, not by an item line")
+    record = _record_for(data)
     price = data["price"]
     (item,) = services.add_copies(record, institution=institution, actor=ctx.actor, source=data["source"],
                                   accessioned=data["accessioned"], barcodes=[data["barcode"]],
