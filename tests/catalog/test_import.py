@@ -2,11 +2,9 @@
 import io
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
-from contextlib import closing
 from pathlib import Path
 
 import pymarc
@@ -149,24 +147,24 @@ def test_a_killed_import_rerun_gives_the_same_catalogue_as_one_clean_run(app_fac
     command = [sys.executable, "-m", "flask", "catalog", "import-marc", str(big), "--batch-size", "100"]
 
     killed = app_factory()
-    db_file = killed.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    watcher = sa.create_engine(killed.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
+
+    def stored():
+        try:
+            with watcher.connect() as connection:
+                return connection.execute(sa.text("select count(*) from records")).scalar()
+        except sa.exc.OperationalError:   # busy: the import is writing
+            return 0
+
     process = subprocess.Popen(command, env=_env(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    count = 0
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with closing(sqlite3.connect(db_file, timeout=5)) as con:
-                count = con.execute("select count(*) from records").fetchone()[0]
-        except sqlite3.OperationalError:
-            count = 0
-        if count >= 1000:
-            break
+    while time.monotonic() < deadline and process.poll() is None and stored() < 1000:
         time.sleep(0.05)
     assert process.poll() is None, "the import finished before it could be killed; make the file bigger"
     process.send_signal(signal.SIGKILL)
     process.wait()
-    with closing(sqlite3.connect(db_file)) as con:
-        at_kill = con.execute("select count(*) from records").fetchone()[0]
+    at_kill = stored()
+    watcher.dispose()
     assert 0 < at_kill < 4001
     rerun = subprocess.run(command, env=_env(killed), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr[-2000:]

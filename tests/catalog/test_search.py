@@ -5,7 +5,6 @@ import shutil
 import unicodedata
 
 import pytest
-import sqlalchemy as sa
 
 from ilms.catalog import indexing, marc, services
 from ilms.catalog.models import ItemStatus, Record
