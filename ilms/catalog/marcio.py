@@ -87,6 +87,32 @@ def read_file(fh: BinaryIO, *, fmt: str | None = None) -> Iterator[ParsedRecord]
     return read_iso2709(fh)
 
 
+class _Reader:
+    """A growing window on a file: ``buf`` holds bytes from file offset ``base`` on."""
+
+    def __init__(self, fh):
+        self.fh = fh
+        self.buf = bytearray()
+        self.base = 0
+        self.eof = False
+
+    def fill(self):
+        """Read one more chunk; False at the end of the file."""
+        if self.eof:
+            return False
+        data = self.fh.read(CHUNK)
+        if not data:
+            self.eof = True
+            return False
+        self.buf.extend(data)
+        return True
+
+    def drop(self, count):
+        """Forget the first ``count`` bytes (they were handed out)."""
+        del self.buf[:count]
+        self.base += count
+
+
 # -- ISO 2709 --------------------------------------------------------------------------
 
 def iso2709_chunks(fh: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]:
@@ -98,21 +124,9 @@ def iso2709_chunks(fh: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]
     some systems add, are skipped. ``note`` says when the file ended without
     a terminator.
     """
-    buf = bytearray()
-    base = 0          # file offset of buf[0]
-    eof = False
+    reader = _Reader(fh)
+    buf, fill = reader.buf, reader.fill
     number = 0
-
-    def fill():
-        nonlocal eof
-        if eof:
-            return False
-        data = fh.read(CHUNK)
-        if not data:
-            eof = True
-            return False
-        buf.extend(data)
-        return True
 
     while True:
         # skip separators between records
@@ -121,8 +135,7 @@ def iso2709_chunks(fh: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]
             while skip < len(buf) and buf[skip] in b"\r\n\x00 \x1a":
                 skip += 1
             if skip:
-                del buf[:skip]
-                base += skip
+                reader.drop(skip)
             if buf or not fill():
                 break
         if not buf:
@@ -138,9 +151,8 @@ def iso2709_chunks(fh: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]
             while len(buf) < declared and fill():
                 pass
             if len(buf) >= declared and buf[declared - 1] == RECORD_END:
-                yield number, base, bytes(buf[:declared]), None
-                del buf[:declared]
-                base += declared
+                yield number, reader.base, bytes(buf[:declared]), None
+                reader.drop(declared)
                 continue
         start = 0
         while True:
@@ -154,16 +166,15 @@ def iso2709_chunks(fh: BinaryIO) -> Iterator[tuple[int, int, bytes, str | None]]
             if not fill():
                 break
         if end >= 0:
-            yield number, base, bytes(buf[:end + 1]), None
-            del buf[:end + 1]
-            base += end + 1
+            yield number, reader.base, bytes(buf[:end + 1]), None
+            reader.drop(end + 1)
         elif len(buf) > MAX_RECORD_BYTES:
             # no terminator in megabytes: give up on the rest of the file
-            yield number, base, b"", _l("no record terminator within %(mb)d MB: this is not a MARC file or "
-                                        "it is badly damaged", mb=MAX_RECORD_BYTES // 2**20)
+            yield number, reader.base, b"", _l("no record terminator within %(mb)d MB: this is not a MARC file or "
+                                               "it is badly damaged", mb=MAX_RECORD_BYTES // 2**20)
             return
         else:
-            yield number, base, bytes(buf), _l("the file ends inside this record (no record terminator)")
+            yield number, reader.base, bytes(buf), _l("the file ends inside this record (no record terminator)")
             return
 
 
@@ -408,36 +419,21 @@ def marcxml_chunks(fh: BinaryIO) -> Iterator[tuple[int, int, bytes, bytes]]:
     declarations made on the root element are handed along. A ``<record>``
     inside another one (OAI-PMH envelopes) counts as the record.
     """
-    buf = bytearray()
-    base = 0
-    eof = False
+    reader = _Reader(fh)
+    buf, fill = reader.buf, reader.fill
     namespaces = b""
     prolog_done = False
     number = 0
-
-    def fill():
-        nonlocal eof
-        if eof:
-            return False
-        data = fh.read(CHUNK)
-        if not data:
-            eof = True
-            return False
-        buf.extend(data)
-        return True
-
     fill()
     pos = 0
     while True:
         start = _START.search(buf, pos)
         if start is None:
-            if eof:
+            if reader.eof:
                 return
-            keep = max(pos, len(buf) - 4096)
-            if not prolog_done:
-                keep = pos  # the prolog may be long; keep it to read its namespaces
-            del buf[:keep]
-            base += keep
+            # keep the prolog until the first record: its namespace declarations are needed
+            keep = pos if not prolog_done else max(pos, len(buf) - 4096)
+            reader.drop(keep)
             pos = 0
             fill()
             continue
@@ -445,24 +441,23 @@ def marcxml_chunks(fh: BinaryIO) -> Iterator[tuple[int, int, bytes, bytes]]:
             prolog_done = True
             namespaces = b"".join(_NS_DECL.findall(bytes(buf[:start.start()])))
         end = _END.search(buf, start.end())
-        while end is None and not eof:
+        while end is None and not reader.eof:
             if len(buf) - start.start() > MAX_RECORD_BYTES:
                 break
             fill()
             end = _END.search(buf, start.end())
         number += 1
         if end is None:
-            yield number, base + start.start(), b"", namespaces
+            yield number, reader.base + start.start(), b"", namespaces
             return
         inner = _START.search(buf, start.end(), end.start())
         while inner is not None:  # an envelope: the innermost record is the MARC one
             start = inner
             inner = _START.search(buf, start.end(), end.start())
-        yield number, base + start.start(), bytes(buf[start.start():end.end()]), namespaces
+        yield number, reader.base + start.start(), bytes(buf[start.start():end.end()]), namespaces
         pos = end.end()
         if pos > CHUNK:
-            del buf[:pos]
-            base += pos
+            reader.drop(pos)
             pos = 0
 
 

@@ -541,32 +541,18 @@ class WhooshBackend:
         documents = list(documents)
         if not documents:
             return 0
-        writer = self._writer(timeout)
-        try:
+        with _committing(self._writer(timeout)) as writer:
             for doc in documents:
                 writer.update_document(**_whoosh_fields(doc))
-            writer.commit()
-        except BaseException as error:
-            writer.cancel()
-            if isinstance(error, Exception):
-                raise SearchUnavailable(f"the search index could not be written: {error}") from error
-            raise
         return len(documents)
 
     def remove(self, record_ids, *, timeout=2.0):
         ids = [str(i) for i in record_ids]
         if not ids:
             return
-        writer = self._writer(timeout)
-        try:
+        with _committing(self._writer(timeout)) as writer:
             for rid in ids:
                 writer.delete_by_term("id", rid)
-            writer.commit()
-        except BaseException as error:
-            writer.cancel()
-            if isinstance(error, Exception):
-                raise SearchUnavailable(f"the search index could not be written: {error}") from error
-            raise
 
     @contextmanager
     def bulk(self, *, timeout=10.0, parallel=False):
@@ -898,6 +884,23 @@ def _union(masks) -> int:
 
 def _mask_int(docnums, size) -> int:
     return int.from_bytes(_mask(docnums, size), "little")
+
+
+@contextmanager
+def _committing(writer):
+    """Commit the writer after the block, or cancel it; whoosh's own failures become ``SearchUnavailable``."""
+    try:
+        yield writer
+        writer.commit()
+    except SearchUnavailable:
+        writer.cancel()
+        raise
+    except Exception as error:
+        writer.cancel()
+        raise SearchUnavailable(f"the search index could not be written: {error}") from error
+    except BaseException:
+        writer.cancel()
+        raise
 
 
 class _BulkWriter:

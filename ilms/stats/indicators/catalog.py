@@ -24,14 +24,12 @@ transfer) and the copies (``items``). Choices where the text leaves room:
 """
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-
 import sqlalchemy as sa
 
 from ...catalog.models import ACQUIRING_SOURCES, Accession, Item, Record
 from ...extensions import db
 from ...org.models import Institution
+from ..engine import months_of
 from ..registry import Indicator, register
 
 LIBRARY_KINDS = frozenset({"provincial_library", "district_library"})
@@ -40,16 +38,6 @@ _ACQUIRING = [s.value for s in ACQUIRING_SOURCES]
 
 def _ym(year, month):
     return f"{int(year):04d}-{int(month):02d}"
-
-
-def _month_ends(period):
-    """``(YYYY-MM, last day)`` of every month touching the period, the last one ending at the period's end."""
-    out, year, month = [], period.start.year, period.start.month
-    while (year, month) <= (period.end.year, period.end.month):
-        last = dt.date(year, month, calendar.monthrange(year, month)[1])
-        out.append((_ym(year, month), min(last, period.end)))
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out
 
 
 # -- acquisitions ------------------------------------------------------------------------------
@@ -88,7 +76,7 @@ _TITLES = sa.func.count(sa.distinct(Item.record_id))
 def acquisitions_drilldown(period, ids):
     """The copies behind LIB.COPIES_ADDED and LIB.TITLES_ADDED."""
     return (sa.select(Accession.date.label("accessioned"), Institution.code.label("institution"),
-                      Item.barcode.label("barcode"), Record.title.label("title"), Record.id.label("record"),
+                      Item.barcode.label("barcode"), Record.title.label("title"), Record.id.label("record_id"),
                       Accession.source.label("source"), Accession.price.label("price"))
             .join(Item, Item.id == Accession.item_id).join(Record, Record.id == Item.record_id)
             .join(Institution, Institution.id == Accession.institution_id)
@@ -184,8 +172,8 @@ def _holdings(period, ids):
 def _holdings_series(period, ids):
     """Holdings at each month's end (a stock, not a flow): one grouped query per month."""
     out = {}
-    for key, day in _month_ends(period):
-        held = _held(day, ids)
+    for key, month in months_of(period):
+        held = _held(month.end, ids)
         for inst, n in db.session.execute(sa.select(held.c.institution_id, sa.func.count())
                                           .group_by(held.c.institution_id)).all():
             out[(inst, key)] = float(n)
