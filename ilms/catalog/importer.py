@@ -143,8 +143,10 @@ class MarcImporter:
         self._institutions = None
         self._since_flush = 0
         self._bulk = None
-        #: ids of the records this run created or matched, to tell a repeat within the file from an update
-        self._stored_ids = set()
+        #: ids of catalogue records this run matched, and the first id it created (ids only grow): to tell
+        #: a record repeated within the file from an update, without keeping every created id
+        self._matched_ids = set()
+        self._first_created = None
 
     # -- the run ----------------------------------------------------------------------------
 
@@ -221,7 +223,7 @@ class MarcImporter:
                 inserts.append((item, row))
                 continue
             item.new_id = target[0]
-            if target[0] in self._stored_ids:     # stored earlier in this run: the file repeats it
+            if self._stored_in_run(target[0]):     # stored earlier in this run: the file repeats it
                 self.summary.repeated += 1
             elif target[1] == item.json:
                 self.summary.unchanged += 1
@@ -249,13 +251,18 @@ class MarcImporter:
         except BaseException:
             db.session.rollback()
             raise
-        self._stored_ids.update(item.new_id for item in stored)
-        self._stored_ids.update(item.new_id for item in incoming if item.new_id is not None)
+        if inserts and self._first_created is None:
+            self._first_created = min(item.new_id for item, _row in inserts)
+        self._matched_ids.update(item.target[0] for item in incoming if isinstance(item.target, tuple))
         changed = [item for item in stored if item.target is None or item.json != item.target[1]
                    or item.new_id in with_copies]
         self._index(changed, with_copies)
         if self.progress:
             self.progress(self.summary)
+
+    def _stored_in_run(self, record_id):
+        return record_id in self._matched_ids or (self._first_created is not None
+                                                   and record_id >= self._first_created)
 
     def _skip(self, parsed, message):
         self.summary.skipped += 1
@@ -302,7 +309,7 @@ class MarcImporter:
                 if target is None:
                     # an ISBN finds a catalogue record without 001 made before this run (a minimal record)
                     target = next((row for key in keys for row in by_isbn.get(key, ())
-                                   if not row[2] and row[0] not in self._stored_ids), None)
+                                   if not row[2] and not self._stored_in_run(row[0])), None)
             else:
                 for key in keys:   # the catalogue's oldest record with the ISBN, else one earlier in the batch
                     target = (by_isbn[key][0] if by_isbn.get(key) else None) or seen_isbn.get(key)
