@@ -1,7 +1,7 @@
 """Catalogue: background MARC imports with their reports; record fingerprints; record ids never reused.
 
 Revision ID: 0003
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-24 22:35:51.006946
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
