@@ -42,7 +42,7 @@ def readable(record) -> list:
         if values:
             rows.append((label, values))
 
-    add(_l("Title"), [_clean_end(_join(f, "abfgknps")) for f in record.get_fields("245")])
+    add(_l("Title proper"), [_clean_end(_join(f, "abfgknps")) for f in record.get_fields("245")])
     add(_l("Statement of responsibility"), [_clean_end(_join(f, "c")) for f in record.get_fields("245")])
     add(_l("Other titles"), [_clean_end(_join(f, "abnp")) for f in record.get_fields("246", "740")])
     add(_l("Authors"), [_clean_end(_join(f, "abcdqe")) for f in record.get_fields("100", "110", "111", "700",
@@ -59,9 +59,9 @@ def readable(record) -> list:
     add(_l("Subjects"), [" — ".join(sf.value.strip().rstrip(".") for sf in f.subfields
                                     if sf.code.isalpha() and sf.value.strip())
                          for f in record.get_fields("600", "610", "611", "630", "648", "650", "651", "655")])
-    add(_l("Contents"), [_join(f, "agrt") for f in record.get_fields("505")])
+    add(_l("Contents note"), [_join(f, "agrt") for f in record.get_fields("505")])
     add(_l("Summary"), [_join(f, "a") for f in record.get_fields("520")])
-    add(_l("Notes"), [_join(f, "a") for f in record.get_fields("500", "504", "546")])
+    add(_l("General notes"), [_join(f, "a") for f in record.get_fields("500", "504", "546")])
     return rows
 
 

@@ -10,7 +10,7 @@ from .models import AcquisitionSource, MaterialType, WithdrawalReason
 
 class RecordForm(FlaskForm):
     material_type = SelectField(_l("Type of material"), choices=MaterialType.choices(), default="book")
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    title = StringField(_l("Title proper"), validators=[DataRequired(), Length(max=500)])
     subtitle = StringField(_l("Subtitle"), validators=[Optional(), Length(max=500)])
     responsibility = StringField(_l("Statement of responsibility"), validators=[Optional(), Length(max=500)],
                                  description=_l("As printed on the title page: Nguyễn Du ; Đào Duy Anh chú giải"))
@@ -31,7 +31,7 @@ class RecordForm(FlaskForm):
     call_number = StringField(_l("Call number"), validators=[Optional(), Length(max=120)])
     subjects = TextAreaField(_l("Subjects"), validators=[Optional(), Length(max=3000)],
                              description=_l("One per line; subdivisions after “--”: Văn học -- Việt Nam"))
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=3000)])
+    notes = TextAreaField(_l("General notes"), validators=[Optional(), Length(max=3000)])
     summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=5000)])
 
 
@@ -61,7 +61,7 @@ class ItemForm(FlaskForm):
 
 class WithdrawForm(FlaskForm):
     reason = SelectField(_l("Reason"), choices=WithdrawalReason.choices())
-    date = DateField(_l("Withdrawn on"), validators=[DataRequired()])
+    date = DateField(_l("Withdrawal date"), validators=[DataRequired()])
     note = StringField(_l("Note"), validators=[Optional(), Length(max=300)])
 
 
