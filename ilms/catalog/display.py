@@ -29,6 +29,25 @@ def _join(fld, codes):
     return " ".join(sf.value.strip() for sf in fld.subfields if sf.code in codes and sf.value.strip())
 
 
+def _isbd(fld, separators):
+    """Subfields joined the catalogue-card way (``Hà Nội : NXB Văn học, 2015``), unless the record
+    already carries its own punctuation."""
+    out = ""
+    for sf in fld.subfields:
+        if sf.code not in separators or not sf.value.strip():
+            continue
+        value = sf.value.strip()
+        if out:
+            separator = separators[sf.code]
+            out += " " if out[-1] in ":;,/=.-" or value[0] in ":;,/=" else separator
+        out += value
+    return out
+
+
+_TITLE_PARTS = {"a": "", "b": " : ", "f": ", ", "g": ", ", "k": ", ", "n": ". ", "p": ", ", "s": ". "}
+_PUBLICATION_PARTS = {"a": "", "b": " : ", "c": ", "}
+
+
 def _clean_end(text):
     return re.sub(r"\s*[/:;,=]\s*$", "", text or "").strip()
 
@@ -42,13 +61,13 @@ def readable(record) -> list:
         if values:
             rows.append((label, values))
 
-    add(_l("Title proper"), [_clean_end(_join(f, "abfgknps")) for f in record.get_fields("245")])
+    add(_l("Title proper"), [_clean_end(_isbd(f, _TITLE_PARTS)) for f in record.get_fields("245")])
     add(_l("Statement of responsibility"), [_clean_end(_join(f, "c")) for f in record.get_fields("245")])
     add(_l("Other titles"), [_clean_end(_join(f, "abnp")) for f in record.get_fields("246", "740")])
     add(_l("Authors"), [_clean_end(_join(f, "abcdqe")) for f in record.get_fields("100", "110", "111", "700",
                                                                                     "710", "711")])
     add(_l("Edition"), [_join(f, "ab") for f in record.get_fields("250")])
-    add(_l("Publication"), [_join(f, "abc") for f in record.get_fields("260", "264")])
+    add(_l("Publication"), [_isbd(f, _PUBLICATION_PARTS) for f in record.get_fields("260", "264")])
     add(_l("Physical description"), [_join(f, "abce") for f in record.get_fields("300")])
     add(_l("Series"), [_join(f, "av") for f in record.get_fields("440", "490", "830")])
     add(_l("ISBN"), [_join(f, "aq") for f in record.get_fields("020")])
