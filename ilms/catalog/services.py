@@ -11,7 +11,7 @@ from ..common.text import clean
 from ..common.time import local_today
 from ..extensions import db
 from ..org.models import Institution
-from ..signals import items_changed, record_deleted, record_saved
+from ..signals import data_changed, items_changed, record_deleted, record_saved
 from . import marc, marcedit
 from .models import (ITEM_TRANSITIONS, AcquisitionSource, Accession, BarcodeSequence, Item, ItemStatus,
                      MaterialType, Record, WithdrawalReason)
@@ -210,6 +210,7 @@ def add_copies(record, *, institution, actor, source, accessioned, count=1, barc
         items.append(item)
     db.session.flush()
     items_changed.send(record, item_ids=[i.id for i in items], record_id=record.id)
+    data_changed.send("catalog", institution_ids=[institution.id])
     return items
 
 
@@ -273,6 +274,7 @@ def withdraw_item(item, *, actor, reason, date=None, note=None):
     if note:
         item.note = clean(((item.note + " — ") if item.note else "") + note)[:500]
     db.session.flush()
+    data_changed.send("catalog", institution_ids=[item.institution_id])
     return item
 
 
@@ -293,11 +295,13 @@ def transfer_item(item, *, to, actor, date=None):
     if date < latest:
         raise DomainError(_l("The transfer date cannot be before the copy's last accession (%(date)s).",
                              date=latest.strftime("%d/%m/%Y")), field="date")
+    giver = item.institution_id
     item.accessions.append(Accession(institution_id=to.id, date=date, source=AcquisitionSource.TRANSFER,
                                      price=item.price))
     item.institution_id = to.id
     db.session.flush()
     items_changed.send(item, item_ids=[item.id], record_id=item.record_id)
+    data_changed.send("catalog", institution_ids=[giver, to.id])
     return item
 
 

@@ -23,8 +23,12 @@ from . import cache as figure_cache
 #: Indicators that are a state at the period's end rather than a count of
 #: events in it (indicators.md: "at period end", "latest ... on or before the
 #: period end"). Their projection adds the change seen in the rest of earlier
-#: years instead of scaling the count so far.
-STOCK_CODES = frozenset({"LIB.HOLDINGS", "LIB.INTERNET_CONNECTED", "NET.STATIONS", "CUL.CLUBS"})
+#: years instead of scaling the count so far. LIB.PERIODICAL_TITLES is a
+#: distinct count of titles taken, which grows with new titles, not with the
+#: months that pass (a daily paper subscribed for the year counts once), so it
+#: is projected the same way.
+STOCK_CODES = frozenset({"LIB.HOLDINGS", "LIB.INTERNET_CONNECTED", "NET.STATIONS", "CUL.CLUBS",
+                         "LIB.PERIODICAL_TITLES"})
 
 #: How many earlier years a projection looks at.
 HISTORY_YEARS = 3

@@ -1,9 +1,6 @@
-/* Catalogue pages: a print button on label sheets, live progress of a MARC import (the page also refreshes itself). */
+/* Catalogue pages: live progress of a MARC import (the page also refreshes itself). */
 (function () {
   "use strict";
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
-  });
   var box = document.querySelector(".import-progress[data-status-url]");
   if (!box || ["queued", "running"].indexOf(box.getAttribute("data-state")) < 0 || !window.fetch) {
     return;

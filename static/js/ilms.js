@@ -10,4 +10,8 @@
       event.preventDefault();
     }
   });
+  // Print buttons of printable pages (label sheets, orders, letters, registers).
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
 })();
