@@ -566,7 +566,7 @@ def check_in(*, actor, institution, serial, issue_date, number="", received_on=N
         IssueReceipt.issue_date == issue_date, IssueReceipt.number == number))
     if exists is not None:
         raise Conflict(_l("“%(title)s” of %(date)s%(number)s is already checked in.", title=serial.title,
-                          date=issue_date.strftime("%d/%m/%Y"), number=f" (số {number})" if number else ""),
+                          date=issue_date.strftime("%d/%m/%Y"), number=f" (#{number})" if number else ""),
                        field="issue_date")
     receipt = IssueReceipt(serial_id=serial.id, institution_id=institution.id, issue_date=issue_date,
                            number=number, received_on=received_on)

@@ -253,15 +253,24 @@ def line_delete(order_id, line_id):
     return redirect(url_for(".order_view", order_id=order.id))
 
 
-@bp.route("/orders/<int:order_id>/<any(send, cancel):action>", methods=["POST"])
-@staff_required(CAP)
-def order_action(order_id, action):
+def _order_step(order_id, call):
     order = _order(order_id)
     form = EmptyForm()
-    call = services.send_order if action == "send" else services.cancel_order
     if form.validate_on_submit() and run_form_service(form, lambda: call(order, actor=current_user)):
         flash(_("Order %(number)s: %(status)s.", number=order.number, status=order.status.label), "success")
     return redirect(url_for(".order_view", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/send", methods=["POST"])
+@staff_required(CAP)
+def order_send(order_id):
+    return _order_step(order_id, services.send_order)
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@staff_required(CAP)
+def order_cancel(order_id):
+    return _order_step(order_id, services.cancel_order)
 
 
 @bp.route("/orders/<int:order_id>/lines/<int:line_id>/receive", methods=["POST"])

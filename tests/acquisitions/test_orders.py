@@ -137,13 +137,13 @@ def test_a_transfer_with_one_wrong_barcode_moves_nothing(lib):
     td_copy = services.record_donation(actor=lib.td_librarian, institution=lib.td, donor=lib.donor,
                                        entries=[(lib.de_men, 1)], on=dt.date(2024, 3, 1)).copies[0].item
     db.session.commit()
-    for barcodes, expected in (([items[0].barcode, "NOPE-1"], "Line 2: no copy has the barcode NOPE-1"),
-                               ([items[0].barcode, td_copy.barcode], f"the copy {td_copy.barcode} belongs to TVH-TD")):
+    for barcodes, expected in (([items[0].barcode, "NOPE-1"], ("2", "NOPE-1")),
+                               ([items[0].barcode, td_copy.barcode], ("2", td_copy.barcode, "TVH-TD"))):
         with pytest.raises(DomainError) as refused:
             services.transfer_copies(actor=lib.tvt_librarian, from_institution=lib.tvt, to_institution=lib.td,
                                      barcodes=barcodes)
         db.session.rollback()
-        assert expected in str(refused.value.message)
+        assert all(part in str(refused.value.message) for part in expected)
         assert db.session.get(Item, items[0].id).institution_id == lib.tvt.id
 
 
