@@ -92,8 +92,134 @@ def fill_catalogue(conn, network, rng, count):
     return records + len(item_rows) + len(accession_rows)
 
 
-#: Every table the benchmark fills; domains append theirs (loans, visits, sessions...).
-GENERATORS = [Generator("catalogue: records, items, accessions", fill_catalogue, 1.0)]
+def _instant(rng, year):
+    """A UTC instant inside opening hours (07:00–20:00 local) on a random day of ``year``."""
+    local = dt.datetime(year, 1, 1, 7) + dt.timedelta(days=rng.randrange(365), seconds=rng.randrange(13 * 3600))
+    return local - dt.timedelta(hours=7)
+
+
+def _stamp(instant):
+    return instant.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _year(rng):
+    """Most events fall in the benchmark year; a fifth in the year before (the page compares with it)."""
+    return YEAR if rng.random() < 0.8 else YEAR - 1
+
+
+PATRONS = 20_000
+
+
+def fill_patrons(conn, network, rng, count):
+    """The readers the loans, visits and sessions belong to (a fixed 20,000, each at a library)."""
+    libraries = _libraries(network)
+    now = "2024-01-01 00:00:00.000000"
+    groups = ["01", "03", "08", "25", "09", "35"]
+    conn.executemany(
+        "INSERT INTO patrons (id, barcode, name, name_folded, name_sort, category, ethnicity, sex, birth_year,"
+        " address, phone, institution_id, note, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?)",
+        ((n, f"BD{n:07d}", f"Bạn đọc {n}", f"ban doc {n}", f"ban doc {n:08d}",
+          rng.choice(["adult", "student", "child"]), rng.choice(groups), rng.choice("FM"),
+          rng.randrange(1950, 2018), rng.choice(libraries)["id"], now, now) for n in range(1, PATRONS + 1)))
+    return PATRONS
+
+
+def _reader_key(patron):
+    return f"k{patron:09d}"
+
+
+def fill_loans(conn, network, rng, count):
+    """Checkouts (all returned, some at another library, 1% voided) and a renewal for one loan in ten."""
+    libraries = _libraries(network)
+    items = conn.execute("SELECT COUNT(*) FROM items").fetchone()[0] or 1
+    loans, renewals = [], []
+    loan_count = int(count / 1.1)
+    for n in range(1, loan_count + 1):
+        inst = rng.choice(libraries)["id"]
+        patron = rng.randrange(1, PATRONS + 1)
+        out = _instant(rng, _year(rng))
+        back = out + dt.timedelta(days=rng.randrange(1, 40), hours=rng.randrange(0, 5))
+        returned_at = rng.choice(libraries)["id"] if rng.random() < 0.05 else inst
+        voided = _stamp(out + dt.timedelta(minutes=2)) if rng.random() < 0.01 else None
+        loans.append((n, rng.randrange(1, items + 1), patron, _reader_key(patron), inst, _stamp(out),
+                      (out + dt.timedelta(days=21)).date().isoformat(), _stamp(back), returned_at, voided))
+        if rng.random() < 0.1:
+            at = out + dt.timedelta(days=rng.randrange(1, 20))
+            renewals.append((n, inst, _stamp(at), (out + dt.timedelta(days=21)).date().isoformat(),
+                             (out + dt.timedelta(days=42)).date().isoformat()))
+    conn.executemany(
+        "INSERT INTO loans (id, item_id, patron_id, reader_key, institution_id, checked_out_at, due_date, renewals,"
+        " returned_at, return_institution_id, from_rotation, reminders_sent, voided_at, void_reason)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, 0, 0, ?, '')", loans)
+    conn.executemany("INSERT INTO renewals (loan_id, institution_id, at, previous_due, new_due)"
+                     " VALUES (?, ?, ?, ?, ?)", renewals)
+    return len(loans) + len(renewals)
+
+
+def fill_visits(conn, network, rng, count):
+    """Desk check-ins (card scanned at the entrance or reading room)."""
+    libraries = _libraries(network)
+    rows = []
+    for _ in range(count):
+        patron = rng.randrange(1, PATRONS + 1)
+        rows.append((patron, _reader_key(patron), rng.choice(libraries)["id"], _stamp(_instant(rng, _year(rng)))))
+    conn.executemany("INSERT INTO visits (patron_id, reader_key, institution_id, at) VALUES (?, ?, ?, ?)", rows)
+    return len(rows)
+
+
+def fill_tallies(conn, network, rng, count):
+    """Paper counts: anonymous visitors and loans at libraries and postal cultural points."""
+    places = [i for i in network if i["kind"] in ("provincial_library", "district_library",
+                                                  "postal_cultural_point")]
+    rows = [(rng.choice(places)["id"], (dt.date(_year(rng), 1, 1) + dt.timedelta(days=rng.randrange(365))).isoformat(),
+             rng.choice(["visits", "loans"]), rng.randrange(1, 40), "2024-01-01 00:00:00.000000")
+            for _ in range(count)]
+    conn.executemany("INSERT INTO tallies (institution_id, date, kind, count, note, created_at)"
+                     " VALUES (?, ?, ?, ?, '', ?)", rows)
+    return len(rows)
+
+
+def fill_sessions(conn, network, rng, count):
+    """Public computers (four per library, one per point) and their sessions: a third by guests, 1% voided."""
+    hosts = [i for i in network if i["kind"] in ("provincial_library", "district_library",
+                                                 "postal_cultural_point", "internet_point")]
+    stations = []
+    for host in hosts:
+        for k in range(4 if "library" in host["kind"] else 1):
+            stations.append((len(stations) + 1, f"BENCH-{host['code']}-{k}", host["id"]))
+    conn.executemany("INSERT INTO internet_stations (id, code, institution_id, label, in_service_from, training_only,"
+                     " out_of_order, notes, created_at, updated_at) VALUES (?, ?, ?, '', '2015-01-01', 0, 0, '',"
+                     " '2015-01-01 00:00:00.000000', '2015-01-01 00:00:00.000000')", stations)
+    rows = []
+    for _ in range(count):
+        station, _code, host = rng.choice(stations)
+        start = _instant(rng, _year(rng))
+        seconds = rng.randrange(300, 7200)
+        guest = rng.random() < 0.33
+        patron = None if guest else rng.randrange(1, PATRONS + 1)
+        voided = rng.random() < 0.01
+        rows.append((station, host, patron, _reader_key(patron) if patron else "", int(guest),
+                     "voided" if voided else "ended", _stamp(start), _stamp(start + dt.timedelta(seconds=seconds)),
+                     seconds, _stamp(start + dt.timedelta(seconds=seconds)) if voided else None,
+                     "2024-01-01 00:00:00.000000"))
+    conn.executemany(
+        "INSERT INTO internet_sessions (station_id, institution_id, patron_id, reader_key, is_guest, state,"
+        " started_at, ended_at, duration_seconds, voided_at, void_reason, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?)", rows)
+    return len(stations) + len(rows)
+
+
+#: Every table the benchmark fills, with its share of ``--records``: about a fifth catalogue (records,
+#: copies, accession entries), the rest the year's operational events.
+GENERATORS = [
+    Generator("catalogue: records, items, accessions", fill_catalogue, 0.2),
+    Generator("readers", fill_patrons, 0.0),
+    Generator("loans and renewals", fill_loans, 0.38),
+    Generator("desk check-ins", fill_visits, 0.25),
+    Generator("internet sessions", fill_sessions, 0.13),
+    Generator("tallies", fill_tallies, 0.02),
+]
 
 
 # -- stand-in indicators (only for codes no domain has registered yet) -----------------

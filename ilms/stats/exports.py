@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from ..common.time import to_local
 from ..org.models import InstitutionKind, Level
 from .drill import column_label
-from .pages import STATUS_MARKS, STATUS_WORDS, fmt, range_text
+from .pages import STATUS_MARKS, STATUS_WORDS, fmt, fmt_for, range_text
 from .reports import KIND_LABELS, indicator_name
 
 FONTS = Path(__file__).with_name("fonts")
@@ -67,7 +67,7 @@ def _target_value(row):
     """A target's value: the total, or for ``each`` targets how many of how many meet it."""
     if row.get("scope") == "each":
         return f"{row['value']}/{row['institutions']}"
-    return fmt(row["value"])
+    return fmt_for(row["indicator"], row["value"])
 
 
 def _target_range(row):
@@ -241,26 +241,26 @@ def report_pdf(doc, *, snapshot=None, revisions=None):
                _target_range(t), _target_value(t), _status(t["status"]),
                (_target_value(dict(t, value=t["total"])) + est + " " + _status(t["total_status"]))
                if doc["estimate"] else ""]
-              for t in doc["targets"]], (38, 55, 50, 26, 22, 36, 50), numeric=(4,))
+              for t in doc["targets"]], (50, 43, 50, 26, 22, 36, 50), numeric=(4,))
     section(_("Indicators"))
     grid([_("Code"), _("Indicator"), _("Value to date"), _("Estimated remainder (est.)"),
           _("Estimated total (est.)"), _("Same period last year")],
-         [[i["indicator"], indicator_name(i["indicator"]), fmt(i["value"]),
-           fmt(i["estimate"]) + est if i["estimate"] is not None else "",
-           fmt(i["total"]) + est if doc["estimate"] else "", fmt(i["last_year"])] for i in doc["indicators"]],
-         (38, 89, 30, 40, 40, 40), numeric=(2, 3, 4, 5))
+         [[i["indicator"], indicator_name(i["indicator"]), fmt_for(i["indicator"], i["value"]),
+           fmt_for(i["indicator"], i["estimate"]) + est if i["estimate"] is not None else "",
+           fmt_for(i["indicator"], i["total"]) + est if doc["estimate"] else "", fmt_for(i["indicator"], i["last_year"])] for i in doc["indicators"]],
+         (50, 77, 30, 40, 40, 40), numeric=(2, 3, 4, 5))
     if doc["groups"]:
         section(_("By type of institution"))
         grid([_("Code"), _("Indicator"), _("Who"), _("Value to date"), _("Estimated total (est.)")],
-             [[g["indicator"], indicator_name(g["indicator"]), _group_text(g), fmt(g["value"]),
-               fmt(g["total"]) + est if doc["estimate"] else ""] for g in doc["groups"]],
-             (38, 89, 70, 40, 40), numeric=(3, 4))
+             [[g["indicator"], indicator_name(g["indicator"]), _group_text(g), fmt_for(g["indicator"], g["value"]),
+               fmt_for(g["indicator"], g["total"]) + est if doc["estimate"] else ""] for g in doc["groups"]],
+             (50, 77, 70, 40, 40), numeric=(3, 4))
     if doc["figures"]:
         section(_("By institution"))
         grid([_("Code"), _("Indicator"), _("Institution code"), _("Value to date"), _("Estimated total (est.)")],
-             [[f["indicator"], indicator_name(f["indicator"]), f["institution"], fmt(f["value"]),
-               fmt(f["total"]) + est if doc["estimate"] else ""] for f in doc["figures"]],
-             (38, 99, 40, 50, 50), numeric=(3, 4))
+             [[f["indicator"], indicator_name(f["indicator"]), f["institution"], fmt_for(f["indicator"], f["value"]),
+               fmt_for(f["indicator"], f["total"]) + est if doc["estimate"] else ""] for f in doc["figures"]],
+             (50, 87, 40, 50, 50), numeric=(3, 4))
     for activity in doc["activities"]:
         section(_activity_title(activity))
         if activity["rows"]:
@@ -271,9 +271,9 @@ def report_pdf(doc, *, snapshot=None, revisions=None):
     if revisions:
         section(_("Revisions since sign-off"))
         grid([_("Code"), _("Indicator"), _("Where"), _("Frozen"), _("Now"), _("Difference")],
-             [[r["indicator"], indicator_name(r["indicator"]), revision_where(r), fmt(r["frozen"]),
-               fmt(r["current"]), f"{r['difference']:+,}".replace(",", ".")] for r in revisions],
-             (38, 89, 50, 33, 33, 34), numeric=(3, 4, 5))
+             [[r["indicator"], indicator_name(r["indicator"]), revision_where(r), fmt_for(r["indicator"], r["frozen"]),
+               fmt_for(r["indicator"], r["current"]), f"{r['difference']:+,}".replace(",", ".")] for r in revisions],
+             (50, 77, 50, 33, 33, 34), numeric=(3, 4, 5))
     pdf.ln(8)
     pdf.set_font("DejaVu", "B", 10)
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / 2

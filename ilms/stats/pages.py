@@ -29,6 +29,12 @@ def fmt(value, decimals=0):
     return format_decimal(value, format="#,##0" + ("." + "0" * decimals if decimals else ""))
 
 
+def fmt_for(code, value):
+    """A figure of indicator ``code`` with that indicator's decimals (NET.HOURS keeps one)."""
+    indicator = registry.get(code)
+    return fmt(value, indicator.decimals if indicator is not None else 0)
+
+
 def group_label(indicator, key):
     if indicator.group_by == "level":
         return Level(key).label
@@ -191,6 +197,8 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
                 row.groups = [(key, group_label(indicator, key), [i.id for i in by_group[key]],
                                engine.group(indicator, period, [i.id for i in by_group[key]]))
                               for key in sorted(by_group)]
+            if applicable:
+                # one institution too (the museum): every figure of the document is on the page
                 per_inst = engine.rounded_values(indicator, period, ids)
                 row.institutions = [(inst, per_inst.get(inst.id, 0)) for inst in applicable]
             for name in sorted(indicator.breakdowns):

@@ -64,7 +64,7 @@ def _period_args(period):
 
 @bp.app_context_processor
 def _helpers():
-    return {"stats_fmt": pages.fmt, "status_words": pages.STATUS_WORDS, "status_so_far": pages.STATUS_SO_FAR,
+    return {"stats_fmt": pages.fmt, "stats_fmt_for": pages.fmt_for, "status_words": pages.STATUS_WORDS, "status_so_far": pages.STATUS_SO_FAR,
             "status_marks": pages.STATUS_MARKS, "range_text": pages.range_text,
             "target_group_label": pages.target_group_label, "period_args": _period_args,
             "indicator_name": reports.indicator_name, "report_kinds": reports.KIND_LABELS,

@@ -87,3 +87,58 @@ def test_the_indicator_page_works_on_a_phone(phone, stats_server):
     assert phone.locator('tr[data-target="LIB.VISITS|kind:provincial_library|sum"]').is_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 420, f"the page is {width}px wide on a 390px phone"
+
+
+@pytest.fixture
+def desk_year(live_app):
+    """Real desk check-ins of 2024 through the circulation service: 30 at TVT, 40 + 15 at two districts."""
+    import datetime as dt
+
+    from ilms.circulation import services as circulation
+    from ilms.common.permissions import SYSTEM
+    from ilms.common.time import local_datetime
+    from tests import factories
+    with live_app.app_context():
+        services.load_plan(TEST_PLAN.read_text(encoding="utf-8"))
+        plan_days = ((("TVT", 30), dt.date(2024, 4, 2)), (("TVH-TD", 40), dt.date(2024, 3, 8)),
+                     (("TVH-PT", 15), dt.date(2024, 9, 9)))
+        for (code, readers), day_of in plan_days:
+            inst = org.get_by_code(code)
+            for n in range(readers):
+                reader = factories.patron(inst, name=f"Nông Văn Khẩu {code} {n}")
+                # twice on the same day is one visit; the second scan comes at 23:30 local
+                for time in (dt.time(8, 15), dt.time(23, 30)):
+                    circulation.check_in_visit(reader, institution=inst, actor=SYSTEM,
+                                               at=local_datetime(day_of, time))
+        db.session.commit()
+        db.session.remove()
+    from tests.browser.conftest import LiveServer
+    with LiveServer(live_app) as server:
+        yield server
+
+
+def test_real_desk_visits_from_the_page_to_the_records_and_the_report(page, desk_year):
+    """The same walk over the real LIB.VISITS of the circulation desk (no stand-in indicator)."""
+    base = desk_year.url
+    sign_in(page, base, "manager")
+    page.goto(f"{base}/stats/?year=2024&scope=province")
+    districts = page.locator('tr[data-target="LIB.VISITS|kind:district_library|sum"]')
+    assert districts.locator("[data-status]").get_attribute("data-status") == "below"
+    assert districts.locator("a.fig").inner_text() == "55"
+    provincial = page.locator('tr[data-target="LIB.VISITS|kind:provincial_library|sum"]')
+    assert provincial.locator("[data-status]").get_attribute("data-status") == "within"
+
+    districts.locator("a.fig").click()
+    page.wait_for_url("**/stats/records/LIB.VISITS**")
+    assert page.get_by_test_id("total").inner_text().startswith("55")
+    text = page.locator("table.records").inner_text()
+    assert "TVH-TD" in text and "08/03/2024" in text
+    assert "Nông Văn Khẩu" not in page.content()                # no reader is named in a drill-down
+
+    page.goto(f"{base}/stats/reports?year=2024")
+    with page.expect_download() as info:
+        page.locator('tr[data-report="annual|province"]').get_by_role("link", name="XLSX").click()
+    book = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    figures = {(r[0], r[2]): r[3] for r in book.worksheets[1].iter_rows(min_row=2, values_only=True)}
+    assert (figures[("LIB.VISITS", "TVT")], figures[("LIB.VISITS", "TVH-TD")],
+            figures[("LIB.VISITS", "TVH-PT")]) == (30, 40, 15)
