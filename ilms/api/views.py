@@ -7,6 +7,7 @@ from ..common.errors import DomainError
 from ..common.time import Period
 from ..org import services as org
 from ..stats import services as stats
+from ..stats.scope import visible_ids
 from .auth import api_user, token_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -35,12 +36,23 @@ def _period_from_args(args):
 @bp.route("/indicators")
 @token_required("stats.view")
 def indicators():
-    """The indicator document of exchange.md, the same as ``flask indicators --json``."""
+    """The indicator document of exchange.md, the same as ``flask indicators --json``.
+
+    A token reaches what its user may see on the indicator pages: managers and
+    administrators the whole province or any institution; other staff their
+    own institution and its units only (without ``institution``, their own).
+    """
     period = _period_from_args(request.args)
+    user = api_user()
+    allowed = visible_ids(user)
     institution = None
     if request.args.get("institution"):
         try:
             institution = org.get_by_code(request.args["institution"])
         except DomainError:
             abort(404)
+    elif allowed is not None:
+        institution = user.institution
+    if allowed is not None and (institution is None or institution.id not in allowed):
+        abort(403, description="this token may read the figures of its own institution and its units only")
     return jsonify(stats.indicator_document(period, institution))
