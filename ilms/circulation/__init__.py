@@ -6,7 +6,7 @@ from ..common.registry import DashboardPanel, NavItem, register_nav, register_pa
 
 
 def init_app(app):
-    from ..patrons import register_reader_panel
+    from ..patrons import register_reader_data, register_reader_panel
     from . import cli, models, services, views  # noqa: F401  (models: for migrations)
     from .dashboard import desk_panel_context
 
@@ -16,6 +16,9 @@ def init_app(app):
     register_panel(DashboardPanel("circulation", "circulation/_dashboard.html", "circulation.desk",
                                   context=desk_panel_context, order=20))
     register_reader_panel("circulation/_reader_history.html", views.reader_history_panel)
+    register_reader_data(_l("Loans"), views.reader_loans_data)
+    register_reader_data(_l("Visits to the library"), views.reader_visits_data)
+    register_reader_data(_l("Holds"), views.reader_holds_data)
     register_anonymiser("circulation.loans", services.anonymise_loans)
     register_anonymiser("circulation.visits", services.anonymise_visits)
     register_anonymiser("circulation.holds", services.anonymise_holds)

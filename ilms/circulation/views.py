@@ -20,7 +20,7 @@ from ..catalog import services as catalog
 from ..catalog.models import Item, MaterialType, Record
 from ..common.barcodes import normalise_barcode
 from ..common.errors import DomainError, NotFound
-from ..common.time import local_date, local_today, utcnow
+from ..common.time import local_date, local_today, to_local, utcnow
 from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
 from ..org import services as org
@@ -30,7 +30,7 @@ from ..patrons.models import Patron, PatronCategory
 from . import policy, services
 from .forms import (MODES, ClosedDayForm, DeskForm, HoldForm, HolidaysForm, RuleForm, ScanForm, SettingsForm,
                     TallyForm)
-from .models import ClosedDay, Fine, Hold, HoldStatus, Loan, LoanRule, Renewal
+from .models import ClosedDay, Fine, Hold, HoldStatus, Loan, LoanRule, Renewal, Visit
 
 bp = Blueprint("circulation", __name__, url_prefix="/circulation")
 
@@ -794,3 +794,29 @@ def loan_local_date(value):
     return local_date(value) if value else None
 
 
+
+
+def _when(value):
+    return to_local(value).strftime("%d/%m/%Y %H:%M") if value else None
+
+
+def reader_loans_data(patron):
+    """Every loan still linked to the reader, for the reader's own data export."""
+    loans = db.session.scalars(sa.select(Loan).where(Loan.patron_id == patron.id)
+                               .order_by(Loan.checked_out_at)).all()
+    return ([_("Borrowed"), _("Title"), _("Barcode"), _("Library"), _("Due"), _("Returned")],
+            [(_when(l.checked_out_at), l.item.record.title, l.item.barcode, l.institution.code,
+              l.due_date.strftime("%d/%m/%Y"),
+              _("voided") if l.voided_at else _when(l.returned_at)) for l in loans])
+
+
+def reader_visits_data(patron):
+    visits = db.session.scalars(sa.select(Visit).where(Visit.patron_id == patron.id, Visit.voided_at.is_(None))
+                                .order_by(Visit.at)).all()
+    return [_("Came in"), _("Library")], [(_when(v.at), v.institution.code) for v in visits]
+
+
+def reader_holds_data(patron):
+    holds = db.session.scalars(sa.select(Hold).where(Hold.patron_id == patron.id).order_by(Hold.placed_at)).all()
+    return ([_("Placed"), _("Title"), _("Pick up at"), _("Status")],
+            [(_when(h.placed_at), h.record.title, h.pickup_institution.code, str(h.status.label)) for h in holds])

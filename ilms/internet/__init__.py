@@ -13,3 +13,6 @@ def init_app(app):
     register_nav(NavItem("internet", "internet.index", _l("Internet"), "internet.edit", order=60))
     views.register_panels()
     register_anonymiser("internet", services.anonymise)
+    from ..patrons import register_reader_data
+    register_reader_data(_l("Internet sessions"), views.reader_sessions_data)
+    register_reader_data(_l("Computer and internet trainings attended"), views.reader_trainings_data)

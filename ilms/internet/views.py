@@ -3,6 +3,7 @@ connectivity and utilisation."""
 import datetime as dt
 import hashlib
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,7 +18,7 @@ from ..org.models import InstitutionKind
 from . import services
 from .forms import (WEEKDAYS, AttendeeForm, CardStartForm, ConnectivityForm, GuestStartForm, ScanForm,
                     SettingsForm, StationForm, StopAtForm, TrainingForm, VoidForm)
-from .models import AgeBand
+from .models import AgeBand, InternetSession, SessionState, Training, TrainingAttendee
 
 bp = Blueprint("internet", __name__, url_prefix="/internet")
 
@@ -725,3 +726,23 @@ def register_panels():
     register_panel(DashboardPanel("internet_reports", "internet/_reports_panel.html", "stats.view",
                                   context=reports_context, order=61))
 
+
+
+# -- the reader's own data export ---------------------------------------------------------------
+
+def reader_sessions_data(patron):
+    """Internet sessions and trainings still linked to the reader, for the reader's own data export."""
+    rows = db.session.scalars(sa.select(InternetSession).where(InternetSession.patron_id == patron.id,
+                                                               InternetSession.state != SessionState.VOIDED)
+                              .order_by(InternetSession.started_at)).all()
+    return ([_("Started"), _("Ended"), _("Computer"), _("Institution")],
+            [(to_local(s.started_at).strftime("%d/%m/%Y %H:%M"),
+              to_local(s.ended_at).strftime("%H:%M") if s.ended_at else _("still open"),
+              s.station.label or s.station.code, s.station.institution.code) for s in rows])
+
+
+def reader_trainings_data(patron):
+    rows = db.session.execute(sa.select(Training).join(TrainingAttendee, TrainingAttendee.training_id == Training.id)
+                              .where(TrainingAttendee.patron_id == patron.id).order_by(Training.date)).scalars().all()
+    return ([_("Date"), _("Class topic"), _("Institution")],
+            [(t.date.strftime("%d/%m/%Y"), t.topic, t.institution.code) for t in rows])

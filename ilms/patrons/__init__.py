@@ -12,6 +12,17 @@ def register_reader_panel(template, context):
     READER_PANELS.append((template, context))
 
 
+#: Sections of the printable "your data" export of a reader, in the order given: ``(title, rows(patron))``
+#: where ``rows`` returns ``(headings, [row, ...])`` of plain text. Every domain that keeps events linked
+#: to a reader adds its own, so the export shows all that is still linked to the person.
+READER_DATA = []
+
+
+def register_reader_data(title, rows):
+    if all(known is not rows for _title, known in READER_DATA):     # once, however many apps are made
+        READER_DATA.append((title, rows))
+
+
 def init_app(app):
     from . import cli, models, views  # noqa: F401  (models: for migrations)
     app.register_blueprint(views.bp)

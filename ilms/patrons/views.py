@@ -14,7 +14,7 @@ from ..common.time import local_today
 from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
 from ..org import services as org
-from . import READER_PANELS, services
+from . import READER_DATA, READER_PANELS, services
 from .forms import BlockForm, PatronForm, RenewCardForm, ReplaceCardForm
 from .models import Patron
 
@@ -89,6 +89,21 @@ def view(patron_id):
                            today=local_today(), can_edit=current_user.can("patrons.edit", patron.institution_id),
                            renew_form=RenewCardForm(), replace_form=ReplaceCardForm(), block_form=BlockForm(),
                            action_form=EmptyForm(), expires_soon=services.card_expires_soon(patron))
+
+
+@bp.route("/<int:patron_id>/data")
+@staff_required("patrons.view")
+def data_export(patron_id):
+    """Everything ILMS holds about a reader, to print and hand to them (their right to see their data).
+
+    Only staff of the reader's home institution (or province-wide roles) may
+    print it; history already anonymised is no longer linked and not shown.
+    """
+    patron = services.get_patron(patron_id)
+    if not services.can_see_personal(current_user, patron):
+        abort(403)
+    sections = [(title, *rows(patron)) for title, rows in READER_DATA]
+    return render_template("patrons/data.html", patron=patron, sections=sections, today=local_today())
 
 
 @bp.route("/<int:patron_id>/edit", methods=["GET", "POST"])

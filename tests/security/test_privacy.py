@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ilms.catalog import services as catalog
 from ilms.circulation import services as circulation
 from ilms.common.permissions import SYSTEM
-from ilms.common.time import Period, local_datetime
+from ilms.common.time import Period, local_datetime, local_today
 from ilms.extensions import db
 from ilms.internet import services as internet
 from ilms.patrons.cli import anonymise
@@ -74,3 +74,43 @@ def test_anonymising_reaches_every_table_that_names_a_reader_and_no_figure_moves
     assert linked() == {}
     assert stats.indicator_document(Period.year(2024)) == before
     assert db.session.get(type(reader), reader.id).name == "Lò Thị Riêng Tư"     # the reader stays a reader
+
+
+def test_a_reader_gets_a_printout_of_everything_linked_to_them(app, factories):
+    from tests.conftest import login
+    tvt = factories.institution("TVT", kind="provincial_library")
+    td = factories.institution("TVH-TD", parent=tvt)
+    pt = factories.institution("TVH-PT", parent=tvt)
+    factories.user("thuthu.td", institution=td)
+    factories.user("thuthu.pt", institution=pt)
+    reader = factories.patron(td, name="Lò Thị Riêng Tư", phone="0987654321", card_issued=dt.date(2023, 1, 1),
+                              card_expires=dt.date(2030, 12, 31))
+    record = catalog.create_minimal_record(title="Dế Mèn phiêu lưu ký")
+    copy = catalog.add_copies(record, institution=td, actor=SYSTEM, source="purchase",
+                              accessioned=dt.date(2024, 1, 2))[0]
+    old, recent = dt.date(2024, 3, 8), local_today() - dt.timedelta(days=3)
+    for day in (old, recent):
+        circulation.check_in_visit(reader, institution=td, actor=SYSTEM, at=local_datetime(day, dt.time(8)))
+    circulation.checkout(reader, copy, institution=td, actor=SYSTEM, at=local_datetime(old, dt.time(9)))
+    circulation.check_in(copy, institution=td, actor=SYSTEM, at=local_datetime(old, dt.time(15)))
+    station = internet.create_station(actor=SYSTEM, institution=td, code="TD-PC1", in_service_from=dt.date(2020, 1, 1))
+    internet.record_session(actor=SYSTEM, station=station, patron=reader, start=local_datetime(recent, dt.time(10)),
+                            end=local_datetime(recent, dt.time(11)))
+    db.session.commit()
+
+    home = app.test_client()
+    login(home, "thuthu.td")
+    page = home.get(f"/readers/{reader.id}/data")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Lò Thị Riêng Tư" in text and "0987654321" in text and "Dế Mèn phiêu lưu ký" in text
+    assert "08/03/2024" in text and recent.strftime("%d/%m/%Y") in text and "TD-PC1" in text
+    other = app.test_client()
+    login(other, "thuthu.pt")
+    refused = other.get(f"/readers/{reader.id}/data")
+    assert refused.status_code == 403 and "0987654321" not in refused.get_data(as_text=True)
+
+    anonymise(days=30)                                  # the old loan and visit are no longer the reader's
+    text = home.get(f"/readers/{reader.id}/data").get_data(as_text=True)
+    assert "Dế Mèn phiêu lưu ký" not in text and "08/03/2024" not in text
+    assert recent.strftime("%d/%m/%Y") in text
