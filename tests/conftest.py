@@ -24,6 +24,17 @@ from ilms.extensions import db
 SHARED = Path(os.environ.get("ILMS_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def subprocess_env(app):
+    """The environment of a ``flask`` command run in a child process on ``app``'s database and data folder."""
+    env = dict(os.environ, ILMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+               ILMS_DATA_DIR=app.config["DATA_DIR"], ILMS_SECRET_KEY="test", FLASK_APP="ilms")
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def shared_path(*parts):
     """A file under ../shared (CI has it beside the clone); fail loudly when absent."""
     path = SHARED.joinpath(*parts)

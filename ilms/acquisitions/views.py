@@ -183,12 +183,17 @@ def order_new():
                            choices=_libraries())
 
 
-def _order(order_id):
-    order = db.session.get(Order, order_id)
-    if order is None:
+def _owned(model, ident):
+    """An order, donation... of the user's institution: 404 when there is none, 403 when it is another's."""
+    found = db.session.get(model, ident)
+    if found is None:
         abort(404)
-    _own(order.institution_id)
-    return order
+    _own(found.institution_id)
+    return found
+
+
+def _order(order_id):
+    return _owned(Order, order_id)
 
 
 def _order_page(order, line_form=None, status=200):
@@ -346,11 +351,7 @@ def donation_new():
 
 
 def _donation(donation_id):
-    donation = db.session.get(Donation, donation_id)
-    if donation is None:
-        abort(404)
-    _own(donation.institution_id)
-    return donation
+    return _owned(Donation, donation_id)
 
 
 @bp.route("/donations/<int:donation_id>")

@@ -1,6 +1,5 @@
 """Importing MARC files: the real files, broken files, matching, re-runs, a killed import, copies, CLI, upload."""
 import io
-import os
 import signal
 import subprocess
 import sys
@@ -16,9 +15,8 @@ from ilms.catalog.models import ImportJob, Item, Record
 from ilms.catalog.search import SearchQuery
 from ilms.extensions import db
 from tests.catalog.conftest import BIB_FILES, MARCXML_FILES, marc_path
-from tests.conftest import login, post_form
+from tests.conftest import login, post_form, subprocess_env
 
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def record_count():
@@ -120,13 +118,6 @@ def test_matching_by_control_number_then_isbn(app):
     assert indexing.backend().search(SearchQuery(text="pride")).total == 2
 
 
-def _env(app):
-    env = dict(os.environ, ILMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               ILMS_DATA_DIR=app.config["DATA_DIR"], ILMS_SECRET_KEY="test", FLASK_APP="ilms")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
-
-
 def _catalogue(app):
     """The catalogue's content, independent of ids: every record's MARC, and some searches' titles."""
     with app.app_context():
@@ -156,7 +147,8 @@ def test_a_killed_import_rerun_gives_the_same_catalogue_as_one_clean_run(app_fac
         except sa.exc.OperationalError:   # busy: the import is writing
             return 0
 
-    process = subprocess.Popen(command, env=_env(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=subprocess_env(killed), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None and stored() < 1000:
         time.sleep(0.05)
@@ -166,11 +158,11 @@ def test_a_killed_import_rerun_gives_the_same_catalogue_as_one_clean_run(app_fac
     at_kill = stored()
     watcher.dispose()
     assert 0 < at_kill < 4001
-    rerun = subprocess.run(command, env=_env(killed), capture_output=True, text=True)
+    rerun = subprocess.run(command, env=subprocess_env(killed), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
 
     clean = app_factory()
-    run = subprocess.run(command, env=_env(clean), capture_output=True, text=True)
+    run = subprocess.run(command, env=subprocess_env(clean), capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     killed_view, clean_view = _catalogue(killed), _catalogue(clean)
     assert killed_view[0] == clean_view[0] and len(clean_view[0]) == 4001

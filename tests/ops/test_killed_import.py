@@ -17,8 +17,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ilms.extensions import db
+from tests.conftest import subprocess_env
 
-ROOT = Path(__file__).resolve().parents[2]
 TABLES = ("institutions", "records", "items", "accessions", "patrons", "crates", "crate_items", "dispatches")
 
 
@@ -40,13 +40,6 @@ def _lines(copies=2000, in_crate=600, missing=30):
     yield {"type": "dispatch", "crate": "TD-T01", "point": "BD-TD-BL", "at": "2024-03-01T08:00:00+07:00"}
     yield {"type": "crate_return", "crate": "TD-T01", "at": "2024-06-01T09:00:00+07:00",
            "items": crate[missing:]}
-
-
-def _env(app):
-    env = dict(os.environ, ILMS_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
-               ILMS_DATA_DIR=app.config["DATA_DIR"], ILMS_SECRET_KEY="test", FLASK_APP="ilms")
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    return env
 
 
 def _cpu_seconds(pid):
@@ -71,7 +64,8 @@ def test_a_killed_jsonl_import_leaves_nothing_and_a_rerun_completes_it(app_facto
 
     killed = app_factory()
     before = _counts(killed)
-    process = subprocess.Popen(command, env=_env(killed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=subprocess_env(killed), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None and _cpu_seconds(process.pid) < 2.0:
         time.sleep(0.05)
@@ -79,14 +73,14 @@ def test_a_killed_jsonl_import_leaves_nothing_and_a_rerun_completes_it(app_facto
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert _counts(killed) == before                      # nothing half-applied
-    check = subprocess.run([sys.executable, "-m", "flask", "check"], env=_env(killed), capture_output=True,
-                           text=True)
+    check = subprocess.run([sys.executable, "-m", "flask", "check"], env=subprocess_env(killed),
+                           capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
 
-    rerun = subprocess.run(command, env=_env(killed), capture_output=True, text=True)
+    rerun = subprocess.run(command, env=subprocess_env(killed), capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stdout[-2000:] + rerun.stderr[-2000:]
     clean = app_factory()
-    run = subprocess.run(command, env=_env(clean), capture_output=True, text=True)
+    run = subprocess.run(command, env=subprocess_env(clean), capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     after = _counts(killed)
     assert after == _counts(clean)
