@@ -192,6 +192,13 @@ def save(checked: CheckedUpload, area) -> StoredFile:
             fh.write(checked.data)
         os.chmod(tmp, 0o640)
         os.replace(tmp, folder / name)
+    except OSError as error:
+        # a full disk (or quota) is the server's trouble, not the user's: say so, keep nothing
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UploadError(_l("The file “%(name)s” could not be stored: the server's disk is full or not "
+                             "writable (%(error)s). Nothing was saved; tell the administrator.",
+                             name=checked.original_name, error=error.strerror or error), field="file") from None
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
