@@ -18,25 +18,20 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import http.cookiejar
-import json
 import os
 import random
-import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from benchmarks.measure import PeakRSS, Row, print_table, time_each
+from benchmarks.measure import Browser, PeakRSS, Row, csrf_token, free_port, print_table, time_each
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "desk-benchmark-1"
@@ -130,18 +125,14 @@ def build(workdir: Path, *, copies, readers, loans, seed=1133):
 
 # -- 1. through the Flask test client ---------------------------------------------------------
 
-def _token(html):
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
 def test_client_rows(db_path, workdir, libs, item_owner, reader_home, samples, rng):
     from ilms import create_app
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}", "DATA_DIR": str(workdir / "data"),
                       "SECRET_KEY": "benchmark", "READER_KEY_SECRET": "benchmark-readers"})
     client = app.test_client()
-    token = _token(client.get("/login").get_data(as_text=True))
+    token = csrf_token(client.get("/login").get_data(as_text=True))
     client.post("/login", data={"csrf_token": token, "username": "bench0", "password": PASSWORD})
-    token = _token(client.get("/circulation/desk").get_data(as_text=True))
+    token = csrf_token(client.get("/circulation/desk").get_data(as_text=True))
     tvt = libs["TVT"]
     items = [i for i, owner in item_owner.items() if owner == tvt]
     rng.shuffle(items)
@@ -181,34 +172,16 @@ def test_client_rows(db_path, workdir, libs, item_owner, reader_home, samples, r
 
 # -- 2. four desks against gunicorn ----------------------------------------------------------------
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class Desk(Browser):
+    """A desk: signed in, with the desk page's CSRF token."""
 
-
-class Desk:
     def __init__(self, base, username):
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        token = _token(self.get("/login"))
-        self.post("/login", {"csrf_token": token, "username": username, "password": PASSWORD})
-        self.token = _token(self.get("/circulation/desk"))
-
-    def get(self, path):
-        with self.opener.open(self.base + path, timeout=60) as response:
-            return response.read().decode("utf-8")
-
-    def post(self, path, data, json_answer=False):
-        request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(data).encode(),
-                                         headers={"Accept": "application/json"} if json_answer else {})
-        with self.opener.open(request, timeout=60) as response:
-            body = response.read().decode("utf-8")
-        return json.loads(body) if json_answer else body
+        super().__init__(base, username, PASSWORD)
+        self.token = csrf_token(self.get("/circulation/desk"))
 
 
 def gunicorn_row(db_path, workdir, libs, item_owner, reader_home, seconds, used):
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, ILMS_DATABASE_URL=f"sqlite:///{db_path}", ILMS_DATA_DIR=str(workdir / "data"),
                ILMS_SECRET_KEY="benchmark", ILMS_READER_KEY_SECRET="benchmark-readers")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",

@@ -6,11 +6,17 @@ costs on top of it on this machine today.
 """
 from __future__ import annotations
 
+import http.cookiejar
+import json
+import re
 import resource
+import socket
 import statistics
 import threading
 import time
 import tracemalloc
+import urllib.parse
+import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -108,3 +114,41 @@ def print_table(title, rows, unit="ops"):
         peak = f"{row.peak_mb:8.1f}" if row.peak_mb is not None else f"{'':>8}"
         print(f"| {row.name:<44} | {row.median_ms:9.2f} | {row.p95_ms:8.2f} | {row.throughput:10.1f} | "
               f"{peak} | {row.note}")
+
+
+# -- talking to a real server on loopback (gunicorn benchmarks) ----------------------------------------
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def csrf_token(html):
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if not match:
+        raise RuntimeError("no CSRF token on the page")
+    return match.group(1)
+
+
+class Browser:
+    """One person at a browser (signed in when ``username`` is given): cookies, the CSRF token, requests."""
+
+    def __init__(self, base, username=None, password=None):
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.token = None
+        if username:
+            self.post("/login", {"csrf_token": csrf_token(self.get("/login")), "username": username,
+                                 "password": password})
+
+    def get(self, path):
+        with self.opener.open(self.base + path, timeout=60) as response:
+            return response.read().decode("utf-8")
+
+    def post(self, path, data, json_answer=False):
+        request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(data).encode(),
+                                         headers={"Accept": "application/json"} if json_answer else {})
+        with self.opener.open(request, timeout=60) as response:
+            body = response.read().decode("utf-8")
+        return json.loads(body) if json_answer else body

@@ -24,8 +24,6 @@ Exit status 1 when there are errors or duplicate loans.
 from __future__ import annotations
 
 import argparse
-import http.cookiejar
-import json
 import os
 import random
 import re
@@ -36,14 +34,14 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.circulation_desk import _free_port
-from benchmarks.measure import Row, print_table
+from benchmarks import measure
+from benchmarks.measure import Row, free_port, print_table
+from benchmarks.measure import csrf_token as _token
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "laichau2016"
@@ -54,34 +52,11 @@ ACCEPTED_REFUSALS = {"already_on_loan", "on_loan", "not_on_loan", "unknown", "li
                      "on_hold", "not_available", "invalid_transition", "over_limit"}
 
 
-def _token(html):
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    if not match:
-        raise RuntimeError("no CSRF token on the page")
-    return match.group(1)
-
-
-class Browser:
-    """One signed-in person (or an anonymous visitor): cookies, CSRF token, timed requests."""
+class Browser(measure.Browser):
+    """A demo user (all share the demo password), or an anonymous visitor."""
 
     def __init__(self, base, username=None):
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.token = None
-        if username:
-            self.post("/login", {"csrf_token": _token(self.get("/login")), "username": username,
-                                 "password": PASSWORD})
-
-    def get(self, path):
-        with self.opener.open(self.base + path, timeout=60) as response:
-            return response.read().decode("utf-8")
-
-    def post(self, path, data, json_answer=False):
-        request = urllib.request.Request(self.base + path, data=urllib.parse.urlencode(data).encode(),
-                                         headers={"Accept": "application/json"} if json_answer else {})
-        with self.opener.open(request, timeout=60) as response:
-            body = response.read().decode("utf-8")
-        return json.loads(body) if json_answer else body
+        super().__init__(base, username, PASSWORD)
 
 
 class Tally:
@@ -169,7 +144,7 @@ def _desk_answer(answer, expected):
 def run(duration, workdir: Path):
     db_path = prepare(workdir)
     libs, lists, internet_cards = _work_lists(db_path)
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}",
                                "--log-level", "warning", "ilms:create_app()"], cwd=ROOT, env=_env(workdir),
                               start_new_session=True)

@@ -59,6 +59,16 @@ def _own(obj_institution_id):
     return inst
 
 
+def _optional(model, ident):
+    """The object an edit page is for (404 when the id names none), or ``None`` on a "new" page."""
+    if ident is None:
+        return None
+    found = db.session.get(model, ident)
+    if found is None:
+        abort(404)
+    return found
+
+
 def _fund_choices(institution, year=None):
     return [(str(f.id), f"{f.code} · {f.name} ({f.year})") for f in services.funds_of([institution.id], year)]
 
@@ -106,9 +116,7 @@ def suppliers():
 @bp.route("/suppliers/<int:supplier_id>", methods=["GET", "POST"])
 @staff_required(CAP)
 def supplier_form(supplier_id=None):
-    supplier = db.session.get(Supplier, supplier_id) if supplier_id else None
-    if supplier_id and supplier is None:
-        abort(404)
+    supplier = _optional(Supplier, supplier_id)
     form = SupplierForm(obj=supplier)
     if supplier is None and request.method == "GET":
         form.is_vendor.data = request.args.get("role") != "donor"
@@ -140,9 +148,7 @@ def funds():
 @bp.route("/funds/<int:fund_id>", methods=["GET", "POST"])
 @staff_required(CAP)
 def fund_form(fund_id=None):
-    fund = db.session.get(Fund, fund_id) if fund_id else None
-    if fund_id and fund is None:
-        abort(404)
+    fund = _optional(Fund, fund_id)
     institution = _own(fund.institution_id) if fund else _institution()
     form = FundForm(obj=fund)
     if fund is None and request.method == "GET":
@@ -433,9 +439,7 @@ def periodicals():
 @bp.route("/periodicals/titles/<int:serial_id>", methods=["GET", "POST"])
 @staff_required(CAP)
 def serial_form(serial_id=None):
-    serial = db.session.get(Serial, serial_id) if serial_id else None
-    if serial_id and serial is None:
-        abort(404)
+    serial = _optional(Serial, serial_id)
     form = SerialForm(obj=serial)
     if form.validate_on_submit():
         saved = run_form_service(form, lambda: services.save_serial(
