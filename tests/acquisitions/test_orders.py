@@ -96,6 +96,7 @@ def test_funds_commit_on_sending_spend_on_receiving_and_cancelling_releases_the_
     services.receive(order.lines[0], actor=lib.tvt_librarian, count=4, on=dt.date(2024, 3, 10))
     assert balance() == {"allocated": 10_000_000, "committed": 6 * 50_000 + 500_000, "spent": 4 * 50_000,
                          "available": 10_000_000 - 1_000_000}
+    assert [(f.code, n, v) for f, n, v in services.acquired_by_fund([lib.tvt.id], 2024)] == [("NS2024", 4, 200_000)]
     services.cancel_order(order, actor=lib.tvt_librarian)
     db.session.commit()
     assert order.status == OrderStatus.CANCELLED
