@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..catalog import services as catalog
+from ..catalog.marc import normalise_isbn
 from ..catalog.models import ACQUIRING_SOURCES, Accession, AcquisitionSource, Item, Record
 from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
@@ -634,7 +635,6 @@ def missing_issues(subscription, *, until=None):
 
 def find_record(text):
     """The record named by a record number, a control number (001) or an ISBN; ``None`` when none is."""
-    from ..catalog.marc import normalise_isbn
     text = (text or "").strip()
     if not text:
         return None
@@ -692,7 +692,6 @@ def parse_gift_lines(text, *, actor):
                                  max=MAX_COPIES_PER_LINE), field="entries")
         if not reference:
             raise DomainError(_l("Line %(line)d: the title or ISBN is missing.", line=number), field="entries")
-        from ..catalog.marc import normalise_isbn
         if normalise_isbn(reference):
             record = find_record(reference)
             if record is None:

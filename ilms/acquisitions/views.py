@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..catalog import services as catalog
 from ..catalog.models import AcquisitionSource
 from ..common.errors import DomainError
 from ..common.time import local_today
@@ -210,9 +211,7 @@ def _order_page(order, line_form=None, status=200):
     found = []
     query = (request.args.get("find") or "").strip()
     if query and order.status == OrderStatus.DRAFT:
-        from ..catalog.services import query_from_args
-        from ..catalog.services import search as catalog_search
-        _result, found, _ok = catalog_search(query_from_args({"q": query}, per_page=10))
+        _result, found, _ok = catalog.search(catalog.query_from_args({"q": query}, per_page=10))
     receive_forms = {}
     for line in order.lines:
         form = ReceiveForm(prefix=f"line{line.id}")
