@@ -15,6 +15,9 @@ seconds:
 - a crawler walking the public OPAC (searches, then the records they list);
 - internet point staff starting and stopping sessions by scanning cards.
 
+Each of them does at least one round, however loaded the machine, so a short run still
+exercises every operation.
+
 Printed: a table per operation (count, median, p95, throughput; peak memory
 of the two gunicorn workers), the errors (any failed request, 5xx, or an
 answer that is neither the expected one nor a refusal a librarian can read),
@@ -167,7 +170,7 @@ def run(duration, workdir: Path):
             items = [i for i in items if i not in contested]
             rng = random.Random(user)
             k = 0
-            while not stop.is_set() and items and readers:
+            while items and readers and (k == 0 or not stop.is_set()):
                 reader = readers[k % len(readers)]
                 item = items[k % len(items)]
                 k += 1
@@ -194,7 +197,7 @@ def run(duration, workdir: Path):
                 b.token = _token(b.get("/circulation/desk"))
                 browsers.append(b)
             n = 0
-            while not stop.is_set() and copies:
+            while copies and (n == 0 or not stop.is_set()):
                 copy = copies[n % len(copies)]
                 n += 1
                 ids = []
@@ -220,7 +223,9 @@ def run(duration, workdir: Path):
         def searcher():
             browser = Browser(base, "librarian.pt")
             rng = random.Random("search")
-            while not stop.is_set():
+            first = True
+            while first or not stop.is_set():
+                first = False
                 word = urllib.parse.quote_plus(rng.choice(WORDS))
                 tally.timed("staff catalogue search",
                             lambda: None if "</html>" in browser.get(f"/catalog/?q={word}") else "no result page")
@@ -228,7 +233,9 @@ def run(duration, workdir: Path):
         def crawler():
             browser = Browser(base)
             rng = random.Random("crawl")
-            while not stop.is_set():
+            first = True
+            while first or not stop.is_set():
+                first = False
                 word = urllib.parse.quote_plus(rng.choice(WORDS))
                 page = {}
 
@@ -244,7 +251,7 @@ def run(duration, workdir: Path):
             browser = Browser(base, "internet")
             token = _token(browser.get(f"/internet/?institution={libs['TVH-TD']}"))
             k = 0
-            while not stop.is_set() and internet_cards:
+            while internet_cards and (k == 0 or not stop.is_set()):
                 card = internet_cards[k % len(internet_cards)]
                 k += 1
                 for name in ("internet: start a session", "internet: stop the session"):

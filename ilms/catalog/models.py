@@ -212,7 +212,9 @@ class Accession(db.Model):
     item = relationship("Item", back_populates="accessions")
     institution = relationship("Institution")
 
-    __table_args__ = (sa.Index("ix_accessions_institution_date", "institution_id", "date"),)
+    __table_args__ = (sa.Index("ix_accessions_institution_date", "institution_id", "date"),
+                      # "is there a later entry for this copy?" (holdings on a date) from the index alone
+                      sa.Index("ix_accessions_item_date", "item_id", "date", "id"))
 
 
 class BarcodeSequence(db.Model):

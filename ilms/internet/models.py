@@ -125,6 +125,9 @@ class InternetSession(db.Model):
 
     __table_args__ = (
         sa.Index("ix_internet_sessions_institution_started", "institution_id", "started_at"),
+        # covers the indicators' counts (sessions, hours, users) without reading the rows
+        sa.Index("ix_internet_sessions_counted", "institution_id", "state", "started_at", "is_guest",
+                 "reader_key", "duration_seconds"),
         sa.Index("uq_internet_sessions_open_station", "station_id", unique=True,
                  sqlite_where=_OPEN, postgresql_where=_OPEN),
         sa.Index("uq_internet_sessions_open_reader", "patron_id", unique=True,

@@ -354,6 +354,11 @@ def _restore_postgres(dump: Path, existing_tables):
             with engine.begin() as connection:
                 for name in existing_tables:
                     connection.exec_driver_sql(f"DROP TABLE IF EXISTS {database.quote(connection, name)} CASCADE")
+                # and the trigger functions it made (the dump creates them again)
+                for (function,) in connection.exec_driver_sql(
+                        "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                        " WHERE n.nspname = current_schema() AND p.prokind = 'f'").all():
+                    connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {function} CASCADE")
         finally:
             engine.dispose()
     args, env = _libpq_args(url)

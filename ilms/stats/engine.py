@@ -46,6 +46,29 @@ def months_of(period: Period):
     return out
 
 
+def month_table(period: Period):
+    """Subquery ``(key, start, end)``: the months of ``months_of(period)`` with their UTC bounds.
+
+    Monthly series join their events to it (``in_month``), so an index on the event's timestamp
+    finds each month's rows; no local date is computed row by row.
+    """
+    import sqlalchemy as sa
+
+    from ..common.dbtypes import UTCDateTime
+    rows = []
+    for key, month in months_of(period):
+        start, end = month.utc_bounds()
+        rows.append(sa.select(sa.literal(key, sa.String(7)).label("key"), sa.literal(start, UTCDateTime()).label("start"),
+                              sa.literal(end, UTCDateTime()).label("end")))
+    return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).subquery("months")
+
+
+def in_month(column, months):
+    """The join condition of a UTC timestamp column to ``month_table``."""
+    import sqlalchemy as sa
+    return sa.and_(column >= months.c.start, column < months.c.end)
+
+
 class Engine:
     """Figures for one computation; ``cached=False`` asks the indicators every time (CLI, API)."""
 

@@ -133,3 +133,57 @@ from ..catalog.models import Item  # noqa: E402  (after the models above, which 
 sa.Index("ix_items_owner_accessioned", Item.institution_id, Item.accessioned, Item.source, Item.record_id,
          Item.withdrawn_on)
 sa.Index("ix_items_owner_withdrawn", Item.institution_id, Item.withdrawn_on)
+
+
+class ReaderDay(db.Model):
+    """Derived: one row per (reader pseudonym, institution, local day) with an identified event there.
+
+    The reader visits of LIB.VISITS, ROT.POINT_VISITS and LIB.ACTIVE_READERS
+    are these rows. The database keeps them itself: triggers on ``visits``,
+    ``loans`` and ``internet_sessions`` (migration 0011) add one event when a
+    row starts to count and take it away when it stops (voided, moved,
+    anonymised under another key, deleted), so every write path, the desk,
+    JSON Lines imports and raw SQL alike, keeps the table in step. ``events``
+    is how many live events fall on that triple; the row goes at zero.
+
+    The definition lives in the visit sources the domains register
+    (``stats.registry.visit_events``); ``stats.reader_days.problems`` compares
+    the table with them and ``flask check --repair`` rebuilds it from them.
+    """
+
+    __tablename__ = "stats_reader_days"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("institution_id", "day", "reader_key"),
+        sa.Index("ix_stats_reader_days_institution_reader", "institution_id", "reader_key", "day"),
+        sa.Index("ix_stats_reader_days_reader", "reader_key", "day", "institution_id"),
+        sa.Index("ix_stats_reader_days_institution_month", "institution_id", "month", "reader_key"),
+        {"sqlite_with_rowid": False, "info": {"derived": True}},
+    )
+
+    reader_key = sa.Column(sa.String(24), nullable=False)
+    institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"), nullable=False)
+    day = sa.Column(sa.Date, nullable=False)            # local (Asia/Ho_Chi_Minh) date
+    month = sa.Column(sa.Integer, nullable=False)       # that date's YYYYMM, for the monthly charts
+    events = sa.Column(sa.Integer, nullable=False)      # live events on the triple (>= 1)
+
+
+class ReaderYear(db.Model):
+    """Derived from ``ReaderDay``: one row per (reader pseudonym, institution, year) seen there that year.
+
+    Kept by triggers on ``stats_reader_days`` (migration 0011); ``days`` is how
+    many reader days the year holds. LIB.ACTIVE_READERS for whole calendar
+    years (the document, the annual report) counts these rows instead of
+    de-duplicating a year of days.
+    """
+
+    __tablename__ = "stats_reader_years"
+    __table_args__ = (
+        sa.PrimaryKeyConstraint("institution_id", "year", "reader_key"),
+        sa.Index("ix_stats_reader_years_reader", "reader_key", "year", "institution_id"),
+        {"sqlite_with_rowid": False, "info": {"derived": True}},
+    )
+
+    reader_key = sa.Column(sa.String(24), nullable=False)
+    institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"), nullable=False)
+    year = sa.Column(sa.Integer, nullable=False)
+    days = sa.Column(sa.Integer, nullable=False)

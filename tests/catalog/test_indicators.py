@@ -71,6 +71,30 @@ def test_holdings_at_period_end_follow_transfers_and_withdrawals(network, stock)
     assert len(rows) == 3 and {r.institution for r in rows} == {"TVH-TD"}
 
 
+def test_holdings_agree_month_by_month_however_they_are_found(network, stock, factories):
+    """The series (one pass), one or two institutions (their own entries) and a group (the whole register)
+    give the same month-end figures, a transfer there and back on one day included (the later entry wins)."""
+    moved = stock["bought"][1]
+    services.transfer_item(moved, to=network.td, actor=SYSTEM, date=dt.date(2024, 7, 31))
+    services.transfer_item(moved, to=network.tvt, actor=SYSTEM, date=dt.date(2024, 7, 31))
+    services.transfer_item(stock["bought"][2], to=network.td, actor=SYSTEM, date=dt.date(2024, 8, 31))
+    db.session.commit()
+    third = factories.institution("TVH-PT", parent=network.tvt, name="Thư viện huyện Phong Thổ", barcode_prefix="HPT")
+    ids = [network.tvt.id, network.td.id, third.id]
+    holdings = registry.get("LIB.HOLDINGS")
+    series = holdings.series(YEAR, ids)
+    for month in range(1, 13):
+        end = Period(dt.date(2024, 1, 1), Period.month(2024, month).end)
+        label = f"2024-{month:02d}"
+        each = {i: holdings.compute(end, [i]).get(i, 0) for i in ids}
+        assert holdings.compute(end, ids) == {i: n for i, n in each.items() if n}, label
+        assert {i: series.get((i, label), 0) for i in ids} == each, label
+    # end of July: TVT 2 bought (one went in May; the other came back the day it left) + 1 old = 3;
+    # Tam Đường 1 exchanged + 1 transferred in February + 1 in May = 3. In August one more goes.
+    assert series[(network.tvt.id, "2024-07")] == 3 and series[(network.td.id, "2024-07")] == 3
+    assert series[(network.tvt.id, "2024-08")] == 2 and series[(network.td.id, "2024-08")] == 4
+
+
 def test_series_and_drilldowns_agree_with_the_figures(network, stock):
     ids = [network.tvt.id, network.td.id]
     for code in ("LIB.COPIES_ADDED", "LIB.COPIES_WITHDRAWN"):

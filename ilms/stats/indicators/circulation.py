@@ -21,6 +21,16 @@ Choices where the specification leaves room, written down so the figures can be 
   event (as above) in the period; a reader who only renewed by telephone is
   not counted. The group value removes readers counted at several
   institutions of the group.
+
+How they are computed: the triples (reader, institution, local day) of every
+identified event are kept in ``stats_reader_days`` by the database's own
+triggers (``stats.models.ReaderDay``), so LIB.VISITS is a count of its rows
+and LIB.ACTIVE_READERS a count of distinct readers in it, read from its
+indexes without touching the events; for whole calendar years it counts the
+rows of ``stats_reader_years`` (who was seen where each year, kept from the
+reader days by triggers too). The visit sources registered below stay
+the definition: ``flask check`` compares the table with their union and
+``--repair`` rebuilds it from them.
 """
 from __future__ import annotations
 
@@ -30,6 +40,8 @@ from ...circulation.models import Loan, Renewal, Tally, TallyKind, Visit
 from ...common.time import local_date_of
 from ...extensions import db
 from .. import registry
+from ..engine import in_month, month_table
+from ..models import ReaderDay, ReaderYear
 
 LIBRARIES = frozenset({"provincial_library", "district_library"})
 
@@ -66,11 +78,14 @@ registry.register_visit_source("circulation.checkouts", checkouts)
 registry.register_visit_source("circulation.returns", returns)
 
 
-def _visits_triples(period, institution_ids):
-    """Distinct (reader, institution, local day) over every identified event, as a subquery."""
-    events = registry.visit_events(period, institution_ids)
-    return (sa.select(events.c.reader_key, events.c.institution_id, events.c.day)
-            .where(events.c.reader_key != "").distinct().subquery("visit_triples"))
+def _reader_days(period, institution_ids):
+    """The conditions selecting the stored reader days of the period at these institutions."""
+    return (ReaderDay.day >= period.start, ReaderDay.day <= period.end,
+            ReaderDay.institution_id.in_(list(institution_ids)))
+
+
+def _month_label(month):
+    return f"{int(month) // 100:04d}-{int(month) % 100:02d}"
 
 
 def _tallies(kind, period, institution_ids):
@@ -103,9 +118,9 @@ def _merge(*parts):
 def visits(period, institution_ids):
     if not institution_ids:
         return {}
-    triples = _visits_triples(period, institution_ids)
     identified = dict(db.session.execute(
-        sa.select(triples.c.institution_id, sa.func.count()).group_by(triples.c.institution_id)).all())
+        sa.select(ReaderDay.institution_id, sa.func.count()).where(*_reader_days(period, institution_ids))
+        .group_by(ReaderDay.institution_id)).all())
     tallied = dict(db.session.execute(_tallies(TallyKind.VISITS, period, institution_ids)).all())
     return _merge(identified, tallied)
 
@@ -113,11 +128,11 @@ def visits(period, institution_ids):
 def visits_series(period, institution_ids):
     if not institution_ids:
         return {}
-    triples = _visits_triples(period, institution_ids)
-    year, month = sa.extract("year", triples.c.day), sa.extract("month", triples.c.day)
-    rows = db.session.execute(sa.select(triples.c.institution_id, year, month, sa.func.count())
-                              .group_by(triples.c.institution_id, year, month)).all()
-    identified = {(inst, f"{int(y):04d}-{int(m):02d}"): n for inst, y, m, n in rows}
+    rows = db.session.execute(
+        sa.select(ReaderDay.institution_id, ReaderDay.month, sa.func.count())
+        .where(*_reader_days(period, institution_ids))
+        .group_by(ReaderDay.institution_id, ReaderDay.month)).all()
+    identified = {(inst, _month_label(month)): n for inst, month, n in rows}
     return _merge(identified, _tally_series(TallyKind.VISITS, period, institution_ids))
 
 
@@ -127,10 +142,10 @@ def visits_drilldown(period, institution_ids):
     Walk-in tallies add to the figure but are counts, not visits of someone: they are not rows here
     (the desk's visits page lists them).
     """
-    triples = _visits_triples(period, institution_ids)
-    return (sa.select(triples.c.day.label("day"), triples.c.institution_id.label("institution_id"),
-                      triples.c.reader_key.label("reader_key"))
-            .order_by(triples.c.day, triples.c.institution_id, triples.c.reader_key))
+    return (sa.select(ReaderDay.day.label("day"), ReaderDay.institution_id.label("institution_id"),
+                      ReaderDay.reader_key.label("reader_key"))
+            .where(*_reader_days(period, institution_ids))
+            .order_by(ReaderDay.day, ReaderDay.institution_id, ReaderDay.reader_key))
 
 
 registry.register(registry.Indicator(
@@ -159,12 +174,12 @@ def loans(period, institution_ids):
 def loans_series(period, institution_ids):
     if not institution_ids:
         return {}
-    day = local_date_of(Loan.checked_out_at)
-    year, month = sa.extract("year", day), sa.extract("month", day)
-    rows = db.session.execute(sa.select(Loan.institution_id, year, month, sa.func.count())
+    months = month_table(period)
+    rows = db.session.execute(sa.select(Loan.institution_id, months.c.key, sa.func.count())
+                              .join(months, in_month(Loan.checked_out_at, months))
                               .where(*_loans_where(period, institution_ids))
-                              .group_by(Loan.institution_id, year, month)).all()
-    identified = {(inst, f"{int(y):04d}-{int(m):02d}"): n for inst, y, m, n in rows}
+                              .group_by(Loan.institution_id, months.c.key)).all()
+    identified = {(inst, key): n for inst, key, n in rows}
     return _merge(identified, _tally_series(TallyKind.LOANS, period, institution_ids))
 
 
@@ -201,13 +216,13 @@ def renewals(period, institution_ids):
 def renewals_series(period, institution_ids):
     if not institution_ids:
         return {}
-    day = local_date_of(Renewal.at)
-    year, month = sa.extract("year", day), sa.extract("month", day)
-    rows = db.session.execute(sa.select(Renewal.institution_id, year, month, sa.func.count())
+    months = month_table(period)
+    rows = db.session.execute(sa.select(Renewal.institution_id, months.c.key, sa.func.count())
+                              .join(months, in_month(Renewal.at, months))
                               .join(Loan, Loan.id == Renewal.loan_id)
                               .where(*_renewals_where(period, institution_ids))
-                              .group_by(Renewal.institution_id, year, month)).all()
-    return {(inst, f"{int(y):04d}-{int(m):02d}"): n for inst, y, m, n in rows}
+                              .group_by(Renewal.institution_id, months.c.key)).all()
+    return dict(((inst, key), n) for inst, key, n in rows)
 
 
 def renewals_drilldown(period, institution_ids):
@@ -227,46 +242,60 @@ registry.register(registry.Indicator(
 
 # -- LIB.ACTIVE_READERS ----------------------------------------------------------------------
 
-def _readers(period, institution_ids):
-    events = registry.visit_events(period, institution_ids)
-    return events, events.c.reader_key != ""
+def _whole_years(period):
+    """``(first, last)`` when the period is whole calendar years (read from ``ReaderYear``), else ``None``."""
+    if (period.start.month, period.start.day) == (1, 1) and (period.end.month, period.end.day) == (12, 31):
+        return period.start.year, period.end.year
+    return None
+
+
+def _seen(period, institution_ids):
+    """``(table, its reader and institution columns, conditions)`` to find who was seen in the period."""
+    years = _whole_years(period)
+    if years is not None:
+        return ReaderYear.reader_key, ReaderYear.institution_id, (
+            ReaderYear.year >= years[0], ReaderYear.year <= years[1],
+            ReaderYear.institution_id.in_(list(institution_ids)))
+    return ReaderDay.reader_key, ReaderDay.institution_id, _reader_days(period, institution_ids)
 
 
 def active_readers(period, institution_ids):
     if not institution_ids:
         return {}
-    events, identified = _readers(period, institution_ids)
-    return dict(db.session.execute(
-        sa.select(events.c.institution_id, sa.func.count(sa.distinct(events.c.reader_key)))
-        .where(identified).group_by(events.c.institution_id)).all())
+    reader, institution, where = _seen(period, institution_ids)
+    # One row per (institution, reader) first: read in the order of an index, no sort of the days.
+    pairs = sa.select(institution.label("inst"), reader.label("reader")).where(*where).group_by(
+        institution, reader).subquery()
+    return dict(db.session.execute(sa.select(pairs.c.inst, sa.func.count()).group_by(pairs.c.inst)).all())
 
 
 def active_readers_group(period, institution_ids):
     if not institution_ids:
         return 0
-    events, identified = _readers(period, institution_ids)
-    return db.session.scalar(sa.select(sa.func.count(sa.distinct(events.c.reader_key))).where(identified)) or 0
+    reader, _institution, where = _seen(period, institution_ids)
+    readers = sa.select(reader).where(*where).group_by(reader).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(readers)) or 0
 
 
 def active_readers_series(period, institution_ids):
     if not institution_ids:
         return {}
-    events, identified = _readers(period, institution_ids)
-    year, month = sa.extract("year", events.c.day), sa.extract("month", events.c.day)
-    rows = db.session.execute(
-        sa.select(events.c.institution_id, year, month, sa.func.count(sa.distinct(events.c.reader_key)))
-        .where(identified).group_by(events.c.institution_id, year, month)).all()
-    return {(inst, f"{int(y):04d}-{int(m):02d}"): n for inst, y, m, n in rows}
+    seen = (sa.select(ReaderDay.institution_id, ReaderDay.month, ReaderDay.reader_key)
+            .where(*_reader_days(period, institution_ids))
+            .group_by(ReaderDay.institution_id, ReaderDay.month, ReaderDay.reader_key).subquery())
+    rows = db.session.execute(sa.select(seen.c.institution_id, seen.c.month, sa.func.count())
+                              .group_by(seen.c.institution_id, seen.c.month)).all()
+    return {(inst, _month_label(month)): n for inst, month, n in rows}
 
 
 def active_readers_drilldown(period, institution_ids):
     """One row per reader pseudonym and institution: first (start) and last (end) day seen, days seen (count)."""
-    events, identified = _readers(period, institution_ids)
-    return (sa.select(events.c.reader_key.label("reader_key"), events.c.institution_id.label("institution_id"),
-                      sa.func.min(events.c.day).label("start"), sa.func.max(events.c.day).label("end"),
-                      sa.func.count(sa.distinct(events.c.day)).label("count"))
-            .where(identified).group_by(events.c.reader_key, events.c.institution_id)
-            .order_by(events.c.institution_id, events.c.reader_key))
+    return (sa.select(ReaderDay.reader_key.label("reader_key"), ReaderDay.institution_id.label("institution_id"),
+                      sa.func.min(ReaderDay.day).label("start"), sa.func.max(ReaderDay.day).label("end"),
+                      sa.func.count().label("count"))
+            .where(*_reader_days(period, institution_ids))
+            .group_by(ReaderDay.reader_key, ReaderDay.institution_id)
+            .order_by(ReaderDay.institution_id, ReaderDay.reader_key))
 
 
 registry.register(registry.Indicator(

@@ -17,6 +17,7 @@ from ...internet.models import (ConnectivityRecord, InternetSession, LinkState, 
                                 TrainingAttendee, TrainingCount, UserKind)
 from ...internet.services import latest_connectivity_query
 from ...org.models import Institution
+from ..engine import in_month, month_table
 from ..registry import ActivityList, Indicator, register, register_activity_list, register_visit_source
 
 #: "every institution that can host public computers or trainings": all kinds but the museum.
@@ -25,12 +26,6 @@ NET_KINDS = frozenset({"provincial_library", "district_library", "postal_cultura
 LIBRARY_KINDS = frozenset({"provincial_library", "district_library"})
 
 S = InternetSession
-
-
-def _month_key(column):
-    """SQL year and month of the local date of a UTC column (both databases)."""
-    day = local_date_of(column)
-    return sa.extract("year", day), sa.extract("month", day)
 
 
 def _ym(year, month):
@@ -63,10 +58,12 @@ def _per_institution(value, period, ids):
 
 
 def _per_month(value, period, ids):
-    year, month = _month_key(S.started_at)
-    rows = db.session.execute(sa.select(S.institution_id, year, month, value).where(*_counted_sessions(period, ids))
-                              .group_by(S.institution_id, year, month)).all()
-    return {(inst, _ym(y, m)): float(v or 0) for inst, y, m, v in rows}
+    months = month_table(period)
+    rows = db.session.execute(sa.select(S.institution_id, months.c.key, value)
+                              .join(months, in_month(S.started_at, months))
+                              .where(*_counted_sessions(period, ids))
+                              .group_by(S.institution_id, months.c.key)).all()
+    return {(inst, key): float(v or 0) for inst, key, v in rows}
 
 
 _SESSIONS = sa.func.count(S.id)
