@@ -107,8 +107,10 @@ def _set_flags(record_ids, value, session):
     """Set ``needs_reindex`` on records: in ``session``'s transaction, or (after a commit) in one of its own."""
     ids = sorted({int(i) for i in record_ids})
     table = Record.__table__
+    # updated_at is kept: indexing a record is not a change of it (OAI-PMH datestamps are read from it)
     statements = [sa.update(table).where(table.c.id.in_(ids[start:start + 500]),
-                                         table.c.needs_reindex.is_(not value)).values(needs_reindex=value)
+                                         table.c.needs_reindex.is_(not value))
+                  .values(needs_reindex=value, updated_at=table.c.updated_at)
                   for start in range(0, len(ids), 500)]
     if not statements:
         return

@@ -268,3 +268,41 @@ class ImportJob(db.Model):
 
     user = relationship("User")
     institution = relationship("Institution")
+
+
+class OaiTombstone(db.Model):
+    """A deleted record, remembered so OAI-PMH harvesters learn of the deletion (``deletedRecord`` persistent).
+
+    Record ids are never reused, so ``record_id`` stays a unique identifier;
+    ``set_specs`` are the sets the record was in when it was deleted
+    (space-separated, with a space at each end for ``LIKE '% spec %'``).
+    """
+
+    __tablename__ = "oai_tombstones"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    record_id = sa.Column(sa.Integer, nullable=False, unique=True)
+    control_number = sa.Column(sa.String(64))
+    set_specs = sa.Column(sa.Text, nullable=False, default=" ")
+    deleted_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
+class HarvestedRecord(db.Model):
+    """A catalogue record that came from another library system's OAI-PMH provider (``flask catalog harvest``).
+
+    ``created`` says whether the harvest made the record (rather than updating
+    one catalogued here): only such records are deleted when the source
+    reports them deleted.
+    """
+
+    __tablename__ = "oai_harvested_records"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    source = sa.Column(sa.String(500), nullable=False)             # the provider's base URL
+    identifier = sa.Column(sa.String(500), nullable=False)         # the record's OAI identifier there
+    record_id = sa.Column(sa.Integer, sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True)
+    created = sa.Column(sa.Boolean, nullable=False, default=False)
+    datestamp = sa.Column(sa.String(20), nullable=False, default="")
+    harvested_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("source", "identifier"),)
