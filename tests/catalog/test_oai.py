@@ -15,8 +15,10 @@ NS = {"o": "http://www.openarchives.org/OAI/2.0/", "dc": "http://purl.org/dc/ele
 
 
 def oai(client, method="get", **args):
-    response = getattr(client, method)("/oai", query_string=args) if method == "get" else \
-        client.post("/oai", data=args)
+    if method == "get":
+        response = client.get("/oai", query_string=args)
+    else:
+        response = client.post("/oai", data=args)
     assert response.status_code == 200
     assert response.content_type.startswith("text/xml")
     return etree.fromstring(response.data)
