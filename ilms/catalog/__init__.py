@@ -4,6 +4,7 @@ import os
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from ..common.checks import register_check
 from ..common.registry import DashboardPanel, NavItem, register_nav, register_panel
 
 
@@ -76,6 +77,8 @@ def init_app(app):
     csrf.exempt(oai.bp)
     csrf.exempt(sru.bp)
     app.cli.add_command(cli.catalog_cli)
+    indexing.backend_name(app)   # a wrong ILMS_SEARCH_BACKEND stops the start, not the first search
+    register_check("catalog search index", indexing.index_problems, repair=indexing.repair_index)
     app.jinja_env.globals.setdefault("catalog_url_with", url_with)
     app.jinja_env.globals.setdefault("material_label", material_label)
     app.jinja_env.globals.setdefault("catalog_export_url", export_url)

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship
 
-from ..common.dbtypes import NFCLongText, NFCText, SortKey, UTCDateTime
+from ..common.dbtypes import NFCLongText, NFCText, SortKey, TextSearchVector, UTCDateTime
 from ..common.enums import LabelledEnum, Transitions, enum_column_type
 from ..common.text import sort_key
 from ..common.time import utcnow
@@ -306,3 +306,35 @@ class HarvestedRecord(db.Model):
     harvested_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (sa.UniqueConstraint("source", "identifier"),)
+
+
+class SearchDocument(db.Model):
+    """A record's entry in the PostgreSQL search backend (``search_postgres``), derived from the database.
+
+    Written only by that backend, outside the ORM session (so never audited);
+    the table exists on SQLite too, to keep one schema, and stays empty there.
+    Text columns hold the folded words of each field; ``library`` and
+    ``available`` are space-separated institution codes; ``vector`` is built
+    in Python from the folded words, one weight per field (title A, author B,
+    subject C, the rest D; ISBNs and call numbers as ``isbn:``/``callno:``
+    words) and searched through a GIN index.
+    """
+
+    __tablename__ = "catalog_search_docs"
+
+    record_id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    title = sa.Column(sa.Text, nullable=False, default="")
+    author = sa.Column(sa.Text, nullable=False, default="")
+    subject = sa.Column(sa.Text, nullable=False, default="")
+    other = sa.Column(sa.Text, nullable=False, default="")
+    isbn = sa.Column(sa.Text, nullable=False, default="")
+    callno = sa.Column(sa.Text, nullable=False, default="")
+    language = sa.Column(sa.String(16), nullable=False, default="und")
+    material = sa.Column(sa.String(32), nullable=False, default="book")
+    year = sa.Column(sa.Integer)
+    library = sa.Column(sa.Text, nullable=False, default="")
+    available = sa.Column(sa.Text, nullable=False, default="")
+    title_sort = sa.Column(SortKey(600), nullable=False, default="")
+    vector = sa.Column(TextSearchVector, nullable=False)
+
+    __table_args__ = (sa.Index("ix_catalog_search_docs_vector", "vector", postgresql_using="gin"),)

@@ -1,4 +1,7 @@
-"""Catalogue search: the backend interface, and its whoosh implementation (the only module that knows whoosh).
+"""Catalogue search: the backend interface, folding and query parsing, and the whoosh backend.
+
+The PostgreSQL backend (``search_postgres.PostgresBackend``) is reached through
+this module too; it reuses the folding and the parser defined here.
 
 The index is derived from the database: it holds just enough to find and
 facet records (folded text, codes of owning libraries and of libraries with
@@ -208,7 +211,8 @@ class SearchResult:
 
 
 class SearchBackend(Protocol):
-    """What the catalogue needs from a search engine (whoosh here; PostgreSQL full text later).
+    """What the catalogue needs from a search engine (``WhooshBackend`` here; ``PostgresBackend`` in
+    ``search_postgres``, for several application servers on one PostgreSQL database).
 
     Documents (``indexing.document``) are plain dicts: ``id`` (the record's),
     ``title``, ``author``, ``subject``, ``other`` (unfolded text; the backend
@@ -1119,5 +1123,8 @@ def _suggest(searcher, text):
     return suggestion
 
 
-__all__ = ["FACETS", "SearchBackend", "SearchQuery", "SearchResult", "SearchUnavailable",
+# The PostgreSQL backend lives beside this module and is reached through it (it uses the parser above).
+from .search_postgres import PostgresBackend  # noqa: E402
+
+__all__ = ["FACETS", "PostgresBackend", "SearchBackend", "SearchQuery", "SearchResult", "SearchUnavailable",
            "WhooshBackend", "clean_query", "fold", "parse_query", "structured_text"]
