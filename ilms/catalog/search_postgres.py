@@ -46,7 +46,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from whoosh import query as wq
 
-from .search import (DEFAULT_FIELDS, MAX_PAGE, POSITIONAL, SearchQuery, SearchResult, SearchUnavailable, _FOLD,
+from .search import (MAX_PAGE, POSITIONAL, SearchQuery, SearchResult, SearchUnavailable, _FOLD,
                      clean_query, fold, parse_query)
 
 log = logging.getLogger(__name__)

@@ -4,6 +4,7 @@ from lxml import etree
 
 from ilms.catalog import services, sru
 from ilms.extensions import db
+from tests.conftest import SEARCH_BACKENDS
 
 NS = {"s": "http://www.loc.gov/zing/srw/", "d": "http://www.loc.gov/zing/srw/diagnostic/",
       "dc": "http://purl.org/dc/elements/1.1/", "m": "http://www.loc.gov/MARC21/slim"}
@@ -73,6 +74,7 @@ def test_bad_cql_gives_a_diagnostic(text, number):
     assert caught.value.number == number
 
 
+@pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)
 def test_searches_fold_vietnamese_like_the_opac(client, books):
     assert hits(client, "kieu") == hits(client, "Kiều") == {"Truyện Kiều"}
     assert hits(client, 'dc.title = "dat rung"') == hits(client, 'dc.title = "Đất Rừng"') == {"Đất rừng phương Nam"}
@@ -89,6 +91,7 @@ def test_searches_fold_vietnamese_like_the_opac(client, books):
     assert hits(client, "dc.title = \"Điện Biên\"") == set()
 
 
+@pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)
 def test_paging_with_start_record_maximum_records_and_next_position(client, books):
     seen, start = [], 1
     while True:
