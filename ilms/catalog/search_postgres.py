@@ -19,7 +19,8 @@ What stays the same as with whoosh (``search.WhooshBackend``):
   as ``isbn:…``/``callno:…`` words), a phrase is ``<->`` on title and author
   (the fields whoosh keeps positions for) and "all these words" elsewhere,
   a prefix is ``:*``. A mask with ``?`` or an inner ``*`` is matched as the
-  prefix before its first mask character (broader than whoosh).
+  prefix before its first mask character (broader than whoosh); a word that
+  starts with a mask (``*oai``) finds nothing (whoosh scans every word for it).
 - Facets are counted with ``GROUP BY`` over the filtered hits, as whoosh
   counts them; sort by relevance (``ts_rank`` with the field weights, newer
   books first on ties), title (``title_sort``, byte order) or year.
@@ -202,7 +203,7 @@ def tsquery(q):
         return _lexeme(q.fieldname, q.text, prefix=True)
     if isinstance(q, wq.Wildcard):
         head = re.split(r"[*?]", q.text, maxsplit=1)[0]
-        return _lexeme(q.fieldname, head, prefix=True) if head else ALL
+        return _lexeme(q.fieldname, head, prefix=True) if head else None
     if isinstance(q, wq.Phrase):
         words = [_lexeme(q.fieldname, word) for word in q.words]
         if q.fieldname in POSITIONAL and q.slop == 1 and len(words) > 1 and all(w for w in words):

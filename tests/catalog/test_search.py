@@ -385,4 +385,5 @@ def test_queries_become_tsqueries_with_fields_phrases_prefixes_and_negation():
     assert tsq("nhande:kieu OR tacgia:du") == "('kieu':A | 'du':B)"
     assert tsq("nhande:kieu -tacgia:du") == "('kieu':A & !'du':B)"
     assert tsq("*") is ALL
+    assert tsq("nhande:ng?yen") == "'ng':*A" and tsq("nhande:*oai") is None
     assert tsq("a -b") == "(('a' | 'isbn:a' | 'callno:a') & !('b' | 'isbn:b' | 'callno:b'))"
