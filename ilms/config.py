@@ -78,6 +78,9 @@ class Config:
     ANONYMISE_AFTER_DAYS = _int("ILMS_ANONYMISE_DAYS", 0)  # 0: keep until the command is run
     PAGE_SIZE = 50
     PROXY_COUNT = _int("ILMS_PROXY_COUNT", 0)  # reverse proxies in front (nginx: 1)
+    # Catalogue search: "whoosh" (files under DATA_DIR/search, one server) or "postgres" (PostgreSQL only:
+    # a table of the database, shared by every application server). See docs/postgresql.md.
+    SEARCH_BACKEND = os.environ.get("ILMS_SEARCH_BACKEND", "whoosh")
 
 
 class TestConfig(Config):
@@ -89,3 +92,4 @@ class TestConfig(Config):
     HTTPS = False
     SESSION_COOKIE_SECURE = False
     WTF_CSRF_SSL_STRICT = False
+    SEARCH_BACKEND = "whoosh"  # tests that use the PostgreSQL backend ask for it

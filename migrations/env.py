@@ -6,7 +6,7 @@ from alembic import context
 from flask import current_app
 from sqlalchemy.types import TypeDecorator
 
-from ilms.common.dbtypes import SortKey
+from ilms.common.dbtypes import SortKey, TextSearchVector
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
@@ -25,6 +25,9 @@ def render_item(type_, obj, autogen_context):
         length = obj.impl.length
         return (f"sa.String(length={length}).with_variant("
                 f"sa.String(length={length}, collation='C'), 'postgresql')")
+    if isinstance(obj, TextSearchVector):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql')"
     return "sa." + repr(obj.impl)
 
 

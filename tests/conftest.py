@@ -175,9 +175,16 @@ def app_factory(tmp_path, migrated_template, postgres_databases):
         postgres_databases.drop(name)
 
 
+#: The catalogue's search backends, for ``@pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)``:
+#: whoosh on both databases, PostgreSQL's full text on PostgreSQL only (deselected on SQLite, not skipped).
+SEARCH_BACKENDS = ("whoosh", pytest.param("postgres", marks=pytest.mark.postgres_only))
+
+
 @pytest.fixture
-def app(app_factory):
-    app = app_factory()
+def app(app_factory, request):
+    """The app in its context; a parametrized ``app`` gets that search backend (``SEARCH_BACKENDS``)."""
+    settings = {"SEARCH_BACKEND": request.param} if hasattr(request, "param") else {}
+    app = app_factory(**settings)
     with app.app_context():
         yield app
         db.session.remove()

@@ -1,7 +1,10 @@
 """The shared catalogue: MARC21 records, copies, accession register, search, OPAC, labels."""
+import os
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 
+from ..common.checks import register_check
 from ..common.registry import DashboardPanel, NavItem, register_nav, register_panel
 
 
@@ -64,14 +67,28 @@ def _panel_context(user):
 
 
 def init_app(app):
-    from . import cli, indexing, models, opac, views  # noqa: F401  (models: mappers; indexing: commit hooks)
+    from ..extensions import csrf
+    from . import cli, indexing, models, oai, opac, sru, views  # noqa: F401  (models: mappers; indexing: hooks)
     app.register_blueprint(views.bp)
     app.register_blueprint(opac.bp)
+    # OAI-PMH and SRU are protocols for other systems: public, no cookies, nothing written (POST only reads)
+    app.register_blueprint(oai.bp)
+    app.register_blueprint(sru.bp)
+    csrf.exempt(oai.bp)
+    csrf.exempt(sru.bp)
     app.cli.add_command(cli.catalog_cli)
+    indexing.backend_name(app)   # a wrong ILMS_SEARCH_BACKEND stops the start, not the first search
+    register_check("catalog search index", indexing.index_problems, repair=indexing.repair_index)
     app.jinja_env.globals.setdefault("catalog_url_with", url_with)
     app.jinja_env.globals.setdefault("material_label", material_label)
     app.jinja_env.globals.setdefault("catalog_export_url", export_url)
     app.config.setdefault("SEARCH_WRITE_TIMEOUT", 2.0)
     app.config.setdefault("CATALOG_PARALLEL_INDEX_BYTES", 1 << 20)
+    app.config.setdefault("OAI_REPOSITORY_ID", os.environ.get("ILMS_OAI_REPOSITORY_ID") or oai.DEFAULT_REPOSITORY_ID)
+    app.config.setdefault("OAI_REPOSITORY_NAME", os.environ.get("ILMS_OAI_REPOSITORY_NAME")
+                          or "ILMS — Thư viện tỉnh Lai Châu")
+    app.config.setdefault("OAI_ADMIN_EMAIL", os.environ.get("ILMS_OAI_ADMIN_EMAIL") or "")
+    app.config.setdefault("OAI_PAGE_SIZE", int(os.environ.get("ILMS_OAI_PAGE_SIZE") or oai.DEFAULT_PAGE_SIZE))
+    app.config.setdefault("SRU_MAX_RECORDS", int(os.environ.get("ILMS_SRU_MAX_RECORDS") or sru.MAX_RECORDS))
     register_nav(NavItem("catalog", "catalog.index", _l("Catalogue"), None, order=200))
     register_panel(DashboardPanel("catalog", "catalog/_panel.html", None, _panel_context, order=200))

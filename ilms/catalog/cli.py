@@ -1,4 +1,5 @@
 """``flask catalog ...``: import and export MARC files, rebuild the search index."""
+import re
 import sys
 from pathlib import Path
 
@@ -114,3 +115,53 @@ def reindex(pending):
         db.session.rollback()
         raise click.ClickException(str(error))
     click.echo(_("Search index rebuilt: %(n)d records.", n=count))
+
+
+@catalog_cli.command("harvest")
+@click.argument("url")
+@click.option("--set", "set_spec", help="Only this set of the source (e.g. library:TVT).")
+@click.option("--from", "from_date", help="Only records changed since this date (YYYY-MM-DD or "
+                                          "YYYY-MM-DDThh:mm:ssZ, UTC): the responseDate of the last harvest.")
+@click.option("--institution", "code", help="Make copies from the holdings fields (852/952); copies of "
+                                            "libraries outside the network belong to this one.")
+@with_appcontext
+def harvest_command(url, set_spec, from_date, code):
+    """Harvest MARC 21 records from another library system's OAI-PMH provider at URL."""
+    from . import harvest
+    institution = None
+    if code:
+        institution = org.get_by_code(code, required=False)
+        if institution is None:
+            raise click.ClickException(_("No institution has the code %(code)s.", code=code))
+    if from_date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?", from_date):
+        raise click.ClickException(_("--from is a date YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)."))
+
+    def progress(summary):
+        click.echo(_("… %(read)d records read", read=summary.read), err=True)
+
+    try:
+        report = harvest.harvest(url, set_spec=set_spec, from_date=from_date, institution=institution,
+                                 progress=progress)
+    except harvest.HarvestError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message))
+    summary = report.summary
+    for identifier, message in report.problems:
+        click.echo(f"{identifier}: {message}", err=True)
+    for identifier, reason in report.kept:
+        click.echo(_("%(identifier)s: deleted at the source, kept here: %(reason)s", identifier=identifier,
+                     reason=reason), err=True)
+    click.echo(_("%(read)d records harvested in %(pages)d pages: %(created)d created, %(updated)d updated, "
+                 "%(unchanged)d unchanged, %(skipped)d skipped; %(deleted)d deleted, %(kept)d deletions not "
+                 "applied.", read=summary.read, pages=report.pages, created=summary.created,
+                 updated=summary.updated, unchanged=summary.unchanged, skipped=summary.skipped,
+                 deleted=report.deleted, kept=len(report.kept)))
+    if institution is not None:
+        click.echo(_("Copies: %(made)d created, %(skipped)d not created (see above).",
+                     made=summary.copies_created, skipped=summary.copies_skipped))
+    if report.response_date:
+        click.echo(_("Next time, harvest only the changes with --from %(date)s", date=report.response_date))
+    if not summary.indexed:
+        click.echo(_("The search index could not be updated; run “flask catalog reindex --pending”."), err=True)
+    if summary.skipped:
+        sys.exit(1)

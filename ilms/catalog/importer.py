@@ -131,7 +131,7 @@ class MarcImporter:
     """
 
     def __init__(self, *, institution=None, items=False, actor=SYSTEM, batch_size=BATCH_SIZE, progress=None,
-                 index_flush=INDEX_FLUSH, parallel=False):
+                 index_flush=INDEX_FLUSH, parallel=False, on_stored=None):
         self.institution = institution
         self.items = items
         self.actor = actor
@@ -140,6 +140,9 @@ class MarcImporter:
         self.index_flush = index_flush
         self.summary = ImportSummary()
         self.parallel = parallel
+        #: ``on_stored([(parsed, record id, created)])`` runs inside each batch's transaction (OAI harvests
+        #: remember where each record came from, all or nothing with the records)
+        self.on_stored = on_stored
         self._institutions = None
         self._since_flush = 0
         self._bulk = None
@@ -245,6 +248,9 @@ class MarcImporter:
             if updates:
                 _update_records(updates)
             with_copies = self._make_copies(stored) if self.items else set()
+            if self.on_stored is not None:
+                self.on_stored([(item.parsed, item.new_id, item.target is None) for item in incoming
+                                if not isinstance(item.target, _Incoming) and item.new_id is not None])
             # the bulk writer below indexes these records; the commit hook need not
             db.session.info.pop(indexing.PENDING, None)
             db.session.commit()

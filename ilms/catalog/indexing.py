@@ -25,7 +25,7 @@ from ..org.models import Institution
 from ..signals import items_changed, record_deleted, record_saved
 from . import marc
 from .models import Item, ItemStatus, Record
-from .search import SearchUnavailable, WhooshBackend
+from .search import PostgresBackend, SearchUnavailable, WhooshBackend
 
 log = logging.getLogger(__name__)
 
@@ -35,12 +35,38 @@ READY = "catalog.ready_documents"
 CATCH_UP_BATCH = 200
 
 
+#: ``SEARCH_BACKEND`` (``ILMS_SEARCH_BACKEND``) values.
+BACKENDS = ("whoosh", "postgres")
+
+
+def backend_name(app=None):
+    """``whoosh`` (the default, on either database) or ``postgres`` (asked for, on PostgreSQL only).
+
+    whoosh stays the default on PostgreSQL too: switching is a decision (one
+    ``flask catalog reindex`` fills the new index) rather than something an
+    upgrade does to a running installation with an empty table.
+    """
+    app = app or current_app
+    name = (app.config.get("SEARCH_BACKEND") or "whoosh").strip().lower()
+    if name not in BACKENDS:
+        raise RuntimeError(f"ILMS_SEARCH_BACKEND={name!r}: choose one of {', '.join(BACKENDS)}")
+    if name == "postgres" and not str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("postgresql"):
+        raise RuntimeError("ILMS_SEARCH_BACKEND=postgres needs PostgreSQL as the database (ILMS_DATABASE_URL)")
+    return name
+
+
 def backend(app=None):
-    """The search backend of the app (one per app, under ``DATA_DIR/search``)."""
+    """The search backend of the app (one per app): whoosh under ``DATA_DIR/search``, or the database's
+    ``catalog_search_docs`` table (``SEARCH_BACKEND=postgres``), shared by every application server."""
     app = app or current_app
     found = app.extensions.get("catalog.search")
     if found is None:
-        found = app.extensions["catalog.search"] = WhooshBackend(Path(app.config["DATA_DIR"]) / "search")
+        if backend_name(app) == "postgres":
+            with app.app_context():
+                found = PostgresBackend(db.engine)
+        else:
+            found = WhooshBackend(Path(app.config["DATA_DIR"]) / "search")
+        app.extensions["catalog.search"] = found
     return found
 
 
@@ -107,8 +133,10 @@ def _set_flags(record_ids, value, session):
     """Set ``needs_reindex`` on records: in ``session``'s transaction, or (after a commit) in one of its own."""
     ids = sorted({int(i) for i in record_ids})
     table = Record.__table__
+    # updated_at is kept: indexing a record is not a change of it (OAI-PMH datestamps are read from it)
     statements = [sa.update(table).where(table.c.id.in_(ids[start:start + 500]),
-                                         table.c.needs_reindex.is_(not value)).values(needs_reindex=value)
+                                         table.c.needs_reindex.is_(not value))
+                  .values(needs_reindex=value, updated_at=table.c.updated_at)
                   for start in range(0, len(ids), 500)]
     if not statements:
         return
@@ -202,6 +230,57 @@ def reindex_all(progress=None):
     db.session.commit()
     catch_up()
     return count
+
+
+# -- the check ``flask check`` runs -------------------------------------------------------------------
+
+def _some(ids, limit=10):
+    ids = sorted(ids)
+    shown = ", ".join(str(i) for i in ids[:limit])
+    return shown + (", …" if len(ids) > limit else "")
+
+
+def _differences():
+    """``(records missing from the index, index entries of records that are gone, records marked)``."""
+    from .search import SearchQuery
+    in_index = set(backend().ids(SearchQuery(facets=False)))
+    # a connection that only reads: the session would take SQLite's write lock for the whole check
+    with db.engine.connect() as connection:
+        in_database = set(connection.scalars(sa.select(Record.id)))
+        flagged = set(connection.scalars(sa.select(Record.id).where(Record.needs_reindex.is_(True))))
+    return in_database - in_index, in_index - in_database, flagged
+
+
+def index_problems():
+    """The search index against the database: every record in it, nothing else, nothing waiting."""
+    try:
+        missing, extra, flagged = _differences()
+    except SearchUnavailable as error:
+        return [f"the search index cannot be read ({error}): run flask --app ilms catalog reindex"]
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} record(s) missing from the search index (ids {_some(missing)}): "
+                        "--repair indexes them")
+    if extra:
+        problems.append(f"search index entries for {len(extra)} record(s) that no longer exist "
+                        f"(ids {_some(extra)}): --repair removes them")
+    if flagged:
+        problems.append(f"{len(flagged)} record(s) marked for re-indexing (ids {_some(flagged)}): "
+                        "--repair indexes them")
+    return problems
+
+
+def repair_index():
+    """Index the missing and marked records and remove the extra entries (the command commits)."""
+    try:
+        missing, extra, flagged = _differences()
+    except SearchUnavailable:
+        count = reindex_all()
+        return f"search index rebuilt ({count} records)"
+    changed = missing | extra | flagged
+    if changed and not sync(changed):
+        return "the search index could not be written; the records stay marked (see the log)"
+    return f"{len(missing | flagged)} record(s) indexed, {len(extra)} deleted record(s) removed from the index"
 
 
 # -- collecting changes and applying them after the commit ---------------------------------------

@@ -578,22 +578,32 @@ def _xml_text(value):
     return _XML_ILLEGAL.sub("\ufffd", value or "")
 
 
-def to_marcxml(record: pymarc.Record) -> bytes:
-    """One ``<record>`` element (no namespace declaration: it goes inside ``<collection>``)."""
-    root = ET.Element("record")
-    leader = ET.SubElement(root, "leader")
+#: Text with the characters XML 1.0 cannot hold replaced (for other XML writers).
+xml_text = _xml_text
+
+
+def marcxml_element(record: pymarc.Record, namespace: str = "") -> ET.Element:
+    """One ``<record>`` as an element, its tags in ``namespace`` (none: it goes inside ``<collection>``)."""
+    prefix = f"{{{namespace}}}" if namespace else ""
+    root = ET.Element(prefix + "record")
+    leader = ET.SubElement(root, prefix + "leader")
     leader.text = _xml_text(str(record.leader))
     for fld in record.fields:
         if fld.is_control_field():
-            node = ET.SubElement(root, "controlfield", tag=fld.tag)
+            node = ET.SubElement(root, prefix + "controlfield", tag=fld.tag)
             node.text = _xml_text(fld.data)
         else:
             ind = (list(fld.indicators) + [" ", " "])[:2]
-            node = ET.SubElement(root, "datafield", tag=fld.tag, ind1=ind[0] or " ", ind2=ind[1] or " ")
+            node = ET.SubElement(root, prefix + "datafield", tag=fld.tag, ind1=ind[0] or " ", ind2=ind[1] or " ")
             for sub in fld.subfields:
-                child = ET.SubElement(node, "subfield", code=sub.code)
+                child = ET.SubElement(node, prefix + "subfield", code=sub.code)
                 child.text = _xml_text(sub.value)
-    return ET.tostring(root, encoding="unicode", short_empty_elements=False).encode("utf-8")
+    return root
+
+
+def to_marcxml(record: pymarc.Record) -> bytes:
+    """One ``<record>`` element (no namespace declaration: it goes inside ``<collection>``)."""
+    return ET.tostring(marcxml_element(record), encoding="unicode", short_empty_elements=False).encode("utf-8")
 
 
 MARCXML_HEAD = (b'<?xml version="1.0" encoding="UTF-8"?>\n'

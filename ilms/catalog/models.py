@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship
 
-from ..common.dbtypes import NFCLongText, NFCText, SortKey, UTCDateTime
+from ..common.dbtypes import NFCLongText, NFCText, SortKey, TextSearchVector, UTCDateTime
 from ..common.enums import LabelledEnum, Transitions, enum_column_type
 from ..common.text import sort_key
 from ..common.time import utcnow
@@ -270,3 +270,73 @@ class ImportJob(db.Model):
 
     user = relationship("User")
     institution = relationship("Institution")
+
+
+class OaiTombstone(db.Model):
+    """A deleted record, remembered so OAI-PMH harvesters learn of the deletion (``deletedRecord`` persistent).
+
+    Record ids are never reused, so ``record_id`` stays a unique identifier;
+    ``set_specs`` are the sets the record was in when it was deleted
+    (space-separated, with a space at each end for ``LIKE '% spec %'``).
+    """
+
+    __tablename__ = "oai_tombstones"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    record_id = sa.Column(sa.Integer, nullable=False, unique=True)
+    control_number = sa.Column(sa.String(64))
+    set_specs = sa.Column(sa.Text, nullable=False, default=" ")
+    deleted_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+
+
+class HarvestedRecord(db.Model):
+    """A catalogue record that came from another library system's OAI-PMH provider (``flask catalog harvest``).
+
+    ``created`` says whether the harvest made the record (rather than updating
+    one catalogued here): only such records are deleted when the source
+    reports them deleted.
+    """
+
+    __tablename__ = "oai_harvested_records"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    source = sa.Column(sa.String(500), nullable=False)             # the provider's base URL
+    identifier = sa.Column(sa.String(500), nullable=False)         # the record's OAI identifier there
+    record_id = sa.Column(sa.Integer, sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True)
+    created = sa.Column(sa.Boolean, nullable=False, default=False)
+    datestamp = sa.Column(sa.String(20), nullable=False, default="")
+    harvested_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("source", "identifier"),)
+
+
+class SearchDocument(db.Model):
+    """A record's entry in the PostgreSQL search backend (``search_postgres``), derived from the database.
+
+    Written only by that backend, outside the ORM session (so never audited);
+    the table exists on SQLite too, to keep one schema, and stays empty there.
+    Text columns hold the folded words of each field; ``library`` and
+    ``available`` are space-separated institution codes; ``vector`` is built
+    in Python from the folded words, one weight per field (title A, author B,
+    subject C, the rest D; ISBNs and call numbers as ``isbn:``/``callno:``
+    words) and searched through a GIN index.
+    """
+
+    __tablename__ = "catalog_search_docs"
+
+    record_id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    title = sa.Column(sa.Text, nullable=False, default="")
+    author = sa.Column(sa.Text, nullable=False, default="")
+    subject = sa.Column(sa.Text, nullable=False, default="")
+    other = sa.Column(sa.Text, nullable=False, default="")
+    isbn = sa.Column(sa.Text, nullable=False, default="")
+    callno = sa.Column(sa.Text, nullable=False, default="")
+    language = sa.Column(sa.String(16), nullable=False, default="und")
+    material = sa.Column(sa.String(32), nullable=False, default="book")
+    year = sa.Column(sa.Integer)
+    library = sa.Column(sa.Text, nullable=False, default="")
+    available = sa.Column(sa.Text, nullable=False, default="")
+    title_sort = sa.Column(SortKey(600), nullable=False, default="")
+    vector = sa.Column(TextSearchVector, nullable=False)
+
+    __table_args__ = (sa.Index("ix_catalog_search_docs_vector", "vector", postgresql_using="gin"),)

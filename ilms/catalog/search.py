@@ -1,4 +1,7 @@
-"""Catalogue search: the backend interface, and its whoosh implementation (the only module that knows whoosh).
+"""Catalogue search: the backend interface, folding and query parsing, and the whoosh backend.
+
+The PostgreSQL backend (``search_postgres.PostgresBackend``) is reached through
+this module too; it reuses the folding and the parser defined here.
 
 The index is derived from the database: it holds just enough to find and
 facet records (folded text, codes of owning libraries and of libraries with
@@ -208,7 +211,8 @@ class SearchResult:
 
 
 class SearchBackend(Protocol):
-    """What the catalogue needs from a search engine (whoosh here; PostgreSQL full text later).
+    """What the catalogue needs from a search engine (``WhooshBackend`` here; ``PostgresBackend`` in
+    ``search_postgres``, for several application servers on one PostgreSQL database).
 
     Documents (``indexing.document``) are plain dicts: ``id`` (the record's),
     ``title``, ``author``, ``subject``, ``other`` (unfolded text; the backend
@@ -1035,6 +1039,52 @@ def parse_query(text, schema=SCHEMA):
     return parsed
 
 
+#: Fields a structured query (SRU's CQL) may name; ``None`` is "anywhere" (the default fields).
+STRUCTURED_FIELDS = ("title", "author", "subject", "isbn", None)
+_TERM_WORD = re.compile(r"[\w*?]+(?:[.\-/][\w*?]+)*")
+
+
+def structured_text(node) -> str:
+    """A query in this module's syntax from a tree of clauses (SRU's CQL, parsed by ``sru``).
+
+    ``node`` is ``("clause", field, relation, term)`` with ``field`` one of
+    ``STRUCTURED_FIELDS`` and ``relation`` ``phrase`` (the words in this
+    order), ``all`` or ``any``, or ``(op, left, right)`` with ``op``
+    ``and``, ``or`` or ``not``. The words go through the same folding as
+    every search (``Đất`` = ``dat``); ``*`` and ``?`` in a word are masks.
+    ``ValueError`` for a clause without any word.
+    """
+    kind = node[0]
+    if kind == "clause":
+        _kind, field, relation, term = node
+        if field not in STRUCTURED_FIELDS:
+            raise ValueError(f"unknown field {field!r}")
+        if field == "isbn":
+            words = [re.sub(r"[\s-]", "", term).lower()]
+            words = [w for w in words if re.fullmatch(r"[0-9x*?]+", w)]
+        else:
+            # folded here as well as by the analyzer: words with masks are not analysed by whoosh
+            words = [w for w in _TERM_WORD.findall(fold(term)) if w.strip("*?")]
+        if not words:
+            raise ValueError("empty term")
+        masked = any("*" in w or "?" in w for w in words)
+        if relation == "phrase" and len(words) > 1 and not masked:
+            body = '"' + " ".join(words) + '"'
+        elif len(words) == 1:
+            body = words[0]
+        else:
+            body = "(" + (" OR " if relation == "any" else " AND ").join(words) + ")"
+        return f"{field}:{body}" if field else body
+    left, right = structured_text(node[1]), structured_text(node[2])
+    if kind == "and":
+        return f"({left}) AND ({right})"
+    if kind == "or":
+        return f"({left}) OR ({right})"
+    if kind == "not":
+        return f"({left}) AND NOT ({right})"
+    raise ValueError(f"unknown operator {kind!r}")
+
+
 def _phrases_where_positions(q):
     """A phrase on a field without positions becomes "all these words" on that field."""
     if isinstance(q, wq.Phrase) and q.fieldname not in POSITIONAL:
@@ -1073,5 +1123,8 @@ def _suggest(searcher, text):
     return suggestion
 
 
-__all__ = ["FACETS", "SearchBackend", "SearchQuery", "SearchResult", "SearchUnavailable",
-           "WhooshBackend", "clean_query", "fold", "parse_query"]
+# The PostgreSQL backend lives beside this module and is reached through it (it uses the parser above).
+from .search_postgres import PostgresBackend  # noqa: E402
+
+__all__ = ["FACETS", "PostgresBackend", "SearchBackend", "SearchQuery", "SearchResult", "SearchUnavailable",
+           "WhooshBackend", "clean_query", "fold", "parse_query", "structured_text"]

@@ -101,13 +101,20 @@ def update_record(record, *, actor, marc_record=None, form=None):
 
 
 def delete_record(record, *, actor):
-    """Delete a record that has no copies (withdrawn copies stay, for the statistics, and so does the record)."""
+    """Delete a record that has no copies (withdrawn copies stay, for the statistics, and so does the record).
+
+    An OAI-PMH tombstone stays in its place, so harvesters learn of the deletion.
+    """
     require(actor, "catalog.edit")
     copies = db.session.scalar(sa.select(sa.func.count(Item.id)).where(Item.record_id == record.id))
     if copies:
         raise Conflict(_l("This record still has %(n)d copies (withdrawn copies count: they are kept for the "
                           "statistics). Only a record without copies can be deleted.", n=copies))
     record_id = record.id
+    from . import oai
+    from .models import HarvestedRecord
+    oai.bury(record)   # harvesters learn of the deletion
+    db.session.execute(sa.delete(HarvestedRecord).where(HarvestedRecord.record_id == record_id))
     db.session.delete(record)
     db.session.flush()
     record_deleted.send(None, record_id=record_id)

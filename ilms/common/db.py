@@ -1,5 +1,5 @@
 """Database plumbing: SQLite pragmas, write transactions that begin immediately, commits."""
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -16,7 +16,8 @@ def wants_write() -> bool:
     front on SQLite.
     """
     if has_request_context():
-        return request.method not in SAFE_METHODS
+        # a protocol that reads over POST too (OAI-PMH) says so with ``g.read_only``
+        return request.method not in SAFE_METHODS and not g.get("read_only", False)
     return True
 
 

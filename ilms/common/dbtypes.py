@@ -66,3 +66,16 @@ class SortKey(TypeDecorator):
         if dialect.name == "postgresql":
             return dialect.type_descriptor(sa.String(self.impl.length, collation="C"))
         return dialect.type_descriptor(sa.String(self.impl.length))
+
+
+class TextSearchVector(TypeDecorator):
+    """PostgreSQL's ``tsvector``; plain text elsewhere (the table exists on SQLite but stays empty there)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import TSVECTOR
+            return dialect.type_descriptor(TSVECTOR())
+        return dialect.type_descriptor(sa.Text())

@@ -7,6 +7,7 @@ from ilms.catalog import importer
 from ilms.catalog.models import Record
 from ilms.extensions import db
 from tests.catalog.conftest import marc_path
+from tests.conftest import SEARCH_BACKENDS
 
 
 def _catalogue():
@@ -37,6 +38,7 @@ def test_import_export_import_keeps_every_field(app_factory, tmp_path, fmt):
         db.session.remove()
 
 
+@pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)
 def test_export_of_a_library_holdings_and_of_a_search(app, runner, network, tmp_path):
     import datetime as dt
 

@@ -9,6 +9,10 @@ from ilms.catalog import services
 from ilms.catalog.models import ItemStatus
 from ilms.common.permissions import SYSTEM
 from ilms.extensions import db
+from tests.conftest import SEARCH_BACKENDS
+
+#: Every page test runs on each search backend the database has.
+pytestmark = pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)
 
 
 @pytest.fixture

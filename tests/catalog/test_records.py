@@ -12,7 +12,7 @@ from ilms.common.errors import Conflict, DomainError, PermissionDenied
 from ilms.common.permissions import SYSTEM
 from ilms.common.time import local_today
 from ilms.extensions import db
-from tests.conftest import csrf_token, login, post_form
+from tests.conftest import SEARCH_BACKENDS, csrf_token, login, post_form
 
 FORM = {"material_type": "book", "title": "Truyện Kiều", "subtitle": "bản in năm 1871", "responsibility":
         "Nguyễn Du ; Đào Duy Anh khảo đính", "authors": "Nguyễn Du\nĐào Duy Anh", "edition": "Tái bản lần thứ 3",
@@ -114,6 +114,7 @@ def test_delete_only_without_copies(app, client, network):
     assert client.get(f"/catalog/records/{record_id}").status_code == 404
 
 
+@pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)
 def test_staff_pages_render_and_the_forms_work(app, client, network):
     login(client, "thuthu.td")
     page = client.get("/catalog/records/new")
@@ -169,6 +170,7 @@ def test_another_library_cannot_touch_my_copies_through_the_pages(app, client, n
     assert db.session.get(Item, item.id).status == ItemStatus.AVAILABLE
 
 
+@pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)
 def test_script_in_a_title_is_shown_as_text_everywhere(app, client, network):
     evil = '<script>alert("x")</script> Sách <b>độc</b>'
     record = services.create_minimal_record(title=evil, authors=['"><img src=x onerror=alert(1)>'])

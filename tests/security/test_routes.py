@@ -13,6 +13,8 @@ from tests.conftest import csrf_token, login
 PUBLIC_ENDPOINTS = {"accounts.login", "accounts.set_language", "accounts.logout", "main.healthz", "static"}
 # Public patterns added by later modules (OPAC, calendar, OAI-PMH, SRU) are listed here by prefix.
 PUBLIC_PREFIXES = ("opac.", "public.", "oai.", "sru.")
+# Protocols for other library systems that allow POST and only read (OAI-PMH): no cookies, no CSRF token.
+CSRF_EXEMPT_ENDPOINTS = {"oai.endpoint"}
 
 
 def _example_url(rule):
@@ -31,7 +33,21 @@ WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 def _write_routes(app):
     for method in WRITE_METHODS:
         for rule in _routes(app, method):
-            yield method, rule
+            if rule.endpoint not in CSRF_EXEMPT_ENDPOINTS:
+                yield method, rule
+
+
+def test_the_csrf_exempt_routes_only_read(app, factories):
+    factories.user("admin1", role="admin")
+    client = app.test_client()
+    login(client, "admin1")
+    before = _row_counts()
+    for endpoint in CSRF_EXEMPT_ENDPOINTS:
+        rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        response = client.post(_example_url(rule), data={"verb": "Identify", "anything": "x"})
+        assert response.status_code == 200 and b"<OAI-PMH" in response.data
+    db.session.expire_all()
+    assert _row_counts() == before
 
 
 def test_every_write_route_refuses_a_missing_csrf_token(app, factories):
