@@ -1,7 +1,7 @@
 """OAI-PMH: tombstones of deleted records, and the records harvested from other providers.
 
 Revision ID: 0012
-Revises: 0005
+Revises: 0011
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0005'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
