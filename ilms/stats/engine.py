@@ -46,27 +46,18 @@ def months_of(period: Period):
     return out
 
 
-def month_table(period: Period):
-    """Subquery ``(key, start, end)``: the months of ``months_of(period)`` with their UTC bounds.
+def per_month(period: Period, compute) -> dict:
+    """``{(institution_id, "YYYY-MM"): value}`` from ``compute(month) -> {institution_id: value}``, asked
+    once per month of ``months_of(period)``.
 
-    Monthly series join their events to it (``in_month``), so an index on the event's timestamp
-    finds each month's rows; no local date is computed row by row.
+    Twelve small grouped queries, each reading an index range in order, beat one query that works out
+    every row's local month (a function per row) or sorts a year of rows by month.
     """
-    import sqlalchemy as sa
-
-    from ..common.dbtypes import UTCDateTime
-    rows = []
+    out = {}
     for key, month in months_of(period):
-        start, end = month.utc_bounds()
-        rows.append(sa.select(sa.literal(key, sa.String(7)).label("key"), sa.literal(start, UTCDateTime()).label("start"),
-                              sa.literal(end, UTCDateTime()).label("end")))
-    return (rows[0] if len(rows) == 1 else sa.union_all(*rows)).subquery("months")
-
-
-def in_month(column, months):
-    """The join condition of a UTC timestamp column to ``month_table``."""
-    import sqlalchemy as sa
-    return sa.and_(column >= months.c.start, column < months.c.end)
+        for inst, value in compute(month).items():
+            out[(inst, key)] = value
+    return out
 
 
 class Engine:

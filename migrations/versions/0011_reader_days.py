@@ -238,9 +238,8 @@ def upgrade():
 
     # What LIB.LOANS, LIB.HOLDINGS and the internet indicators read, without visiting the rows themselves.
     with op.batch_alter_table('loans', schema=None) as batch_op:
-        batch_op.create_index('ix_loans_live_institution_out', ['institution_id', 'checked_out_at'],
-                              sqlite_where=sa.text('voided_at IS NULL'),
-                              postgresql_where=sa.text('voided_at IS NULL'))
+        batch_op.drop_index('ix_loans_institution_out')
+        batch_op.create_index('ix_loans_institution_out_voided', ['institution_id', 'checked_out_at', 'voided_at'])
     with op.batch_alter_table('accessions', schema=None) as batch_op:
         batch_op.create_index('ix_accessions_item_date', ['item_id', 'date', 'id'])
     with op.batch_alter_table('internet_sessions', schema=None) as batch_op:
@@ -292,6 +291,7 @@ def downgrade():
     with op.batch_alter_table('accessions', schema=None) as batch_op:
         batch_op.drop_index('ix_accessions_item_date')
     with op.batch_alter_table('loans', schema=None) as batch_op:
-        batch_op.drop_index('ix_loans_live_institution_out')
+        batch_op.drop_index('ix_loans_institution_out_voided')
+        batch_op.create_index('ix_loans_institution_out', ['institution_id', 'checked_out_at'])
     op.drop_table(YEARS)
     op.drop_table(TABLE)

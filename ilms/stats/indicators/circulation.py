@@ -40,7 +40,7 @@ from ...circulation.models import Loan, Renewal, Tally, TallyKind, Visit
 from ...common.time import local_date_of
 from ...extensions import db
 from .. import registry
-from ..engine import in_month, month_table
+from ..engine import per_month
 from ..models import ReaderDay, ReaderYear
 
 LIBRARIES = frozenset({"provincial_library", "district_library"})
@@ -165,21 +165,20 @@ def _loans_where(period, institution_ids):
 def loans(period, institution_ids):
     if not institution_ids:
         return {}
-    identified = dict(db.session.execute(
+    return _merge(_identified_loans(period, institution_ids),
+                  dict(db.session.execute(_tallies(TallyKind.LOANS, period, institution_ids)).all()))
+
+
+def _identified_loans(period, institution_ids):
+    return dict(db.session.execute(
         sa.select(Loan.institution_id, sa.func.count()).where(*_loans_where(period, institution_ids))
         .group_by(Loan.institution_id)).all())
-    return _merge(identified, dict(db.session.execute(_tallies(TallyKind.LOANS, period, institution_ids)).all()))
 
 
 def loans_series(period, institution_ids):
     if not institution_ids:
         return {}
-    months = month_table(period)
-    rows = db.session.execute(sa.select(Loan.institution_id, months.c.key, sa.func.count())
-                              .join(months, in_month(Loan.checked_out_at, months))
-                              .where(*_loans_where(period, institution_ids))
-                              .group_by(Loan.institution_id, months.c.key)).all()
-    identified = {(inst, key): n for inst, key, n in rows}
+    identified = per_month(period, lambda month: _identified_loans(month, institution_ids))
     return _merge(identified, _tally_series(TallyKind.LOANS, period, institution_ids))
 
 
@@ -216,13 +215,7 @@ def renewals(period, institution_ids):
 def renewals_series(period, institution_ids):
     if not institution_ids:
         return {}
-    months = month_table(period)
-    rows = db.session.execute(sa.select(Renewal.institution_id, months.c.key, sa.func.count())
-                              .join(months, in_month(Renewal.at, months))
-                              .join(Loan, Loan.id == Renewal.loan_id)
-                              .where(*_renewals_where(period, institution_ids))
-                              .group_by(Renewal.institution_id, months.c.key)).all()
-    return dict(((inst, key), n) for inst, key, n in rows)
+    return per_month(period, lambda month: renewals(month, institution_ids))
 
 
 def renewals_drilldown(period, institution_ids):

@@ -17,7 +17,7 @@ from ...internet.models import (ConnectivityRecord, InternetSession, LinkState, 
                                 TrainingAttendee, TrainingCount, UserKind)
 from ...internet.services import latest_connectivity_query
 from ...org.models import Institution
-from ..engine import in_month, month_table
+from ..engine import per_month
 from ..registry import ActivityList, Indicator, register, register_activity_list, register_visit_source
 
 #: "every institution that can host public computers or trainings": all kinds but the museum.
@@ -58,12 +58,7 @@ def _per_institution(value, period, ids):
 
 
 def _per_month(value, period, ids):
-    months = month_table(period)
-    rows = db.session.execute(sa.select(S.institution_id, months.c.key, value)
-                              .join(months, in_month(S.started_at, months))
-                              .where(*_counted_sessions(period, ids))
-                              .group_by(S.institution_id, months.c.key)).all()
-    return {(inst, key): float(v or 0) for inst, key, v in rows}
+    return per_month(period, lambda month: _per_institution(value, month, ids))
 
 
 _SESSIONS = sa.func.count(S.id)
