@@ -106,7 +106,8 @@ def _env(workdir):
 
 
 def _work_lists(db_path):
-    """Per desk library: copies on the shelf and readers with a valid card and no block."""
+    """Per desk library: copies on the shelf that no reader is waiting for (a return would send them to the
+    reader's library), and readers with a valid card and no block."""
     conn = sqlite3.connect(db_path)
     libs = dict(conn.execute("select code, id from institutions"))
     today = time.strftime("%Y-%m-%d")
@@ -114,7 +115,8 @@ def _work_lists(db_path):
     for _user, code in DESKS:
         items = [b for (b,) in conn.execute(
             "select barcode from items where institution_id = ? and status = 'available'"
-            " and location_institution_id is null order by id", (libs[code],))]
+            " and location_institution_id is null and not exists (select 1 from holds h"
+            " where h.record_id = items.record_id and h.ended_at is null) order by id", (libs[code],))]
         readers = [b for (b,) in conn.execute(
             "select p.barcode from patrons p where p.institution_id = ?"
             " and (p.card_expires is null or p.card_expires >= ?) and (p.card_issued is null or p.card_issued <= ?)"
