@@ -9,7 +9,8 @@ several runs:
 
 - the whole indicator document (``flask indicators --json``) for the province
   and for one district library, computed fresh (no cache), as the CLI and API do;
-- the indicator page for the province for the year, cold (empty cache) and warm;
+- the indicator page for the province for the year, cold (empty cache), warm, and warm after a change
+  at one district library (what the page costs on a working day);
 - the bare SQL: the very statements the document ran, captured and replayed
   on a raw ``sqlite3`` connection, i.e. the aggregate queries alone.
 
@@ -400,6 +401,16 @@ def main():
         timed("indicator page, province, year, empty cache", page_cold, note="+ last year, months")
         page_warm()
         timed("indicator page, province, year, warm cache", page_warm)
+
+        from ilms.signals import data_changed
+
+        def page_after_a_loan():
+            # What a checkout at one district library sends: only that library's figures are recomputed.
+            data_changed.send("circulation", institution_ids=[district.id])
+            pages.build_page(period, PROVINCE, user=manager, today=dt.date(YEAR + 1, 1, 15))
+
+        timed("page, province, year, after a loan at TVH-TD", page_after_a_loan,
+              note="cache: that library's figures renewed")
 
         def page_current():
             cache.clear(app)

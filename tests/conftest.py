@@ -8,6 +8,7 @@ each test gets its own copy of a database migrated once per test process.
 import os
 import re
 import shutil
+import threading
 import uuid
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from werkzeug.serving import make_server
 
 from ilms import create_app
 from ilms.config import TestConfig
@@ -258,3 +260,21 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+class LiveServer:
+    """The app served over real HTTP on 127.0.0.1, in a thread."""
+
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(5)

@@ -1,11 +1,11 @@
 """Browser tests: Debian's Chromium driven by Playwright against a live ILMS server in a thread."""
 import os
 import shutil
-import threading
 
 import pytest
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+
+from tests.conftest import LiveServer
 
 CHROMIUM = os.environ.get("ILMS_CHROMIUM", "/usr/bin/chromium")
 # Flags for a closed network and a root user (see the env notes): no background traffic, no sandbox.
@@ -25,22 +25,6 @@ def browser():
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(5)
 
 
 @pytest.fixture

@@ -1,10 +1,8 @@
 """Helpers of the interoperability tests: a demo-like catalogue, a live server on loopback, the XML schemas."""
 import random
-import threading
 from pathlib import Path
 
 from lxml import etree
-from werkzeug.serving import make_server
 
 from ilms.catalog import importer
 from ilms.demo import catalog as demo_catalog
@@ -51,19 +49,3 @@ def load_demo_like():
     db.session.commit()
 
 
-class LiveServer:
-    """The app served over real HTTP on 127.0.0.1, in a thread."""
-
-    def __init__(self, app):
-        self.app = app
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(5)

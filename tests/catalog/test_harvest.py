@@ -13,6 +13,7 @@ from ilms.catalog.search import SearchQuery
 from ilms.common.permissions import SYSTEM
 from ilms.extensions import db
 from tests.catalog import interop
+from tests.conftest import LiveServer
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 
@@ -43,7 +44,7 @@ def test_sickle_harvests_everything_in_pages_then_only_what_changed(app_factory)
         all_ids = set(db.session.scalars(sa.select(Record.id)))
         assert len(all_ids) > 250
         time.sleep(1.1)     # the harvest starts in a later second than the last change
-        with interop.LiveServer(app) as server:
+        with LiveServer(app) as server:
             sickle = CountingSickle(f"{server.url}/oai")
             listing = sickle.ListRecords(metadataPrefix="marc21", ignore_deleted=False)
             started = listing.oai_response.xml.findtext(f"{OAI}responseDate")
@@ -113,7 +114,7 @@ def test_ilms_b_harvests_ilms_a_and_then_equals_it(app_factory):
         services.delete_record(_without_copies(), actor=SYSTEM)     # a deletion B never had
         db.session.commit()
         db.session.remove()
-    with interop.LiveServer(a) as server:
+    with LiveServer(a) as server:
         url = f"{server.url}/oai"
         output = _harvest(b, url)
         assert "0 skipped" in output and "1 deletions not applied" in output
@@ -160,7 +161,7 @@ def test_a_deletion_at_the_source_keeps_records_made_here(app_factory):
         db.session.commit()
         mine_id = mine.id
         db.session.remove()
-    with interop.LiveServer(a) as server:
+    with LiveServer(a) as server:
         _harvest(b, f"{server.url}/oai")      # matched by ISBN: B's own record is updated, not doubled
         with a.app_context():
             services.delete_record(db.session.get(Record, shared_id), actor=SYSTEM)
