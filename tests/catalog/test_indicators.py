@@ -83,12 +83,14 @@ def test_holdings_agree_month_by_month_however_they_are_found(network, stock, fa
     ids = [network.tvt.id, network.td.id, third.id]
     holdings = registry.get("LIB.HOLDINGS")
     series = holdings.series(YEAR, ids)
+    alone = {i: holdings.series(YEAR, [i]) for i in ids}    # one institution: its own copies' entries only
     for month in range(1, 13):
         end = Period(dt.date(2024, 1, 1), Period.month(2024, month).end)
         label = f"2024-{month:02d}"
         each = {i: holdings.compute(end, [i]).get(i, 0) for i in ids}
         assert holdings.compute(end, ids) == {i: n for i, n in each.items() if n}, label
         assert {i: series.get((i, label), 0) for i in ids} == each, label
+        assert {i: alone[i].get((i, label), 0) for i in ids} == each, label
     # end of July: TVT 2 bought (one went in May; the other came back the day it left) + 1 old = 3;
     # Tam Đường 1 exchanged + 1 transferred in February + 1 in May = 3. In August one more goes.
     assert series[(network.tvt.id, "2024-07")] == 3 and series[(network.td.id, "2024-07")] == 3

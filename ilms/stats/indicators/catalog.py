@@ -202,7 +202,12 @@ def _holdings_series(period, ids):
     spans = (sa.select(Accession.institution_id.label("institution_id"), Accession.date.label("start"),
                        until.label("until"), Item.withdrawn_on.label("withdrawn_on"))
              .join(Item, Item.id == Accession.item_id)
-             .where(Accession.date <= period.end).subquery("spans"))
+             .where(Accession.date <= period.end))
+    if len(ids) <= FEW_INSTITUTIONS:
+        # only copies that ever had an entry of theirs can be theirs: rank those copies' entries alone
+        theirs = sa.select(Accession.item_id).where(Accession.institution_id.in_(list(ids)))
+        spans = spans.where(Accession.item_id.in_(theirs))
+    spans = spans.subquery("spans")
     rows = db.session.execute(
         sa.select(spans.c.institution_id, ends.c.key, sa.func.count())
         .join(ends, sa.and_(spans.c.start <= ends.c.day,
