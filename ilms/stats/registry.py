@@ -48,7 +48,10 @@ class Indicator:
     returns a SQLAlchemy ``Select`` of the records behind the figure, with
     labelled columns and no reader names or card numbers (the page scopes and
     paginates it); ``breakdowns`` maps a name (``source``, ``ethnicity``,
-    ``sex``, ``students``...) to ``fn(period, institution_ids) -> {key: value}``.
+    ``sex``, ``students``...) to ``fn(period, institution_ids) -> {key: value}``;
+    ``group_series(period, institution_ids) -> {"YYYY-MM": value}`` gives a
+    group's monthly values in one query where ``group`` is not a sum
+    (otherwise the pages call ``group`` once per month).
     """
 
     code: str
@@ -62,6 +65,7 @@ class Indicator:
     distinct: bool = False
     decimals: int = 0
     series: Series | None = None
+    group_series: Callable | None = None
     drilldown: Callable | None = None
     breakdowns: Mapping[str, Callable] = field(default_factory=dict)
     definition: str = ""

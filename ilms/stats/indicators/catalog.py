@@ -187,17 +187,17 @@ def _holdings(period, ids):
 
 
 def _holdings_series(period, ids):
-    """Holdings at each month's end (a stock, not a flow), every month in one pass over the register.
+    """Holdings at each month's end (a stock, not a flow), every month from one pass over the register.
 
-    Each accession entry owns its copy from its date until the copy's next entry (same day: the later
-    entry wins, so the earlier one owns it on no day) and while the copy is not withdrawn; a month's
-    figure counts the entries of ``ids`` whose span covers that month's last day. Same rule as ``_held``.
+    Each accession entry owns its copy from its date (``start``) until the copy's next entry or its
+    withdrawal, whichever comes first (``stop``; same day: the later entry wins, so the earlier one owns
+    it on no day). Held on day D = entries started by D minus entries stopped by D, so the query only
+    counts starts and stops per month (and before the period); the running sums give each month's end.
+    Same rule as ``_held``.
     """
     months = months_of(period)
     if not months:
         return {}
-    ends = sa.union_all(*(sa.select(sa.literal(key, sa.String).label("key"), sa.literal(month.end, sa.Date).label("day"))
-                          for key, month in months)).subquery("ends")
     until = sa.func.lead(Accession.date).over(partition_by=Accession.item_id, order_by=(Accession.date, Accession.id))
     spans = (sa.select(Accession.institution_id.label("institution_id"), Accession.date.label("start"),
                        until.label("until"), Item.withdrawn_on.label("withdrawn_on"))
@@ -207,15 +207,33 @@ def _holdings_series(period, ids):
         # only copies that ever had an entry of theirs can be theirs: rank those copies' entries alone
         theirs = sa.select(Accession.item_id).where(Accession.institution_id.in_(list(ids)))
         spans = spans.where(Accession.item_id.in_(theirs))
-    spans = spans.subquery("spans")
-    rows = db.session.execute(
-        sa.select(spans.c.institution_id, ends.c.key, sa.func.count())
-        .join(ends, sa.and_(spans.c.start <= ends.c.day,
-                            sa.or_(spans.c.until.is_(None), spans.c.until > ends.c.day),
-                            sa.or_(spans.c.withdrawn_on.is_(None), spans.c.withdrawn_on > ends.c.day)))
-        .where(spans.c.institution_id.in_(list(ids)))
-        .group_by(spans.c.institution_id, ends.c.key)).all()
-    return {(inst, key): float(n) for inst, key, n in rows}
+    spans = spans.cte("spans")        # read twice (starts, stops): ranked once
+    stop = sa.case((spans.c.until.is_(None), spans.c.withdrawn_on), (spans.c.withdrawn_on.is_(None), spans.c.until),
+                   (spans.c.until < spans.c.withdrawn_on, spans.c.until), else_=spans.c.withdrawn_on)
+
+    def bucket(day):       # 0 before the period, else YYYYMM
+        return sa.case((day < period.start, 0),
+                       else_=sa.cast(sa.extract("year", day), sa.Integer) * 100
+                       + sa.cast(sa.extract("month", day), sa.Integer))
+
+    mine = spans.c.institution_id.in_(list(ids))
+    started = (sa.select(spans.c.institution_id, sa.literal(1).label("sign"), bucket(spans.c.start).label("b"),
+                         sa.func.count().label("n")).where(mine).group_by(spans.c.institution_id, bucket(spans.c.start)))
+    stopped = (sa.select(spans.c.institution_id, sa.literal(-1).label("sign"), bucket(stop).label("b"),
+                         sa.func.count().label("n")).where(mine, stop.is_not(None), stop <= period.end)
+               .group_by(spans.c.institution_id, bucket(stop)))
+    moves = {}
+    for inst, sign, b, n in db.session.execute(sa.union_all(started, stopped)).all():
+        moves.setdefault(inst, {})
+        moves[inst][int(b)] = moves[inst].get(int(b), 0) + int(sign) * int(n)
+    out = {}
+    for inst, by_bucket in moves.items():          # a dozen months per institution, not rows
+        held = by_bucket.get(0, 0)
+        for key, month in months:
+            held += by_bucket.get(month.end.year * 100 + month.end.month, 0)
+            if held:
+                out[(inst, key)] = float(held)
+    return out
 
 
 def _holdings_by_source(period, ids):
