@@ -153,20 +153,8 @@ class Engine:
                 total = sum(per_inst.get(i, {}).get(label, 0) for i in ids)
                 out.append((label, indicator.rounded(total)))
             return out
-        if indicator.group is not None and indicator.group_series is not None and ids:
-            by_month = self._group_series(indicator, period, ids)
-            return [(label, None if until is not None and month.start > until
-                     else indicator.rounded(by_month.get(label, 0))) for label, month in months]
         return [(label, None if until is not None and month.start > until else self.group(indicator, month, ids))
                 for label, month in months]
-
-    def _group_series(self, indicator, period, ids):
-        key = ("gs", self._ident(indicator), period.start, period.end, tuple(ids))
-        tag = self.tokens.of_set(ids) if self.cache is not None else None
-        if self.cache is not None:
-            self.cache.pin(indicator)
-        return self._cached(key, tag, lambda: {str(k): float(v or 0)
-                                               for k, v in (indicator.group_series(period, ids) or {}).items()})
 
     def _series(self, indicator, period, ids):
         ident = self._ident(indicator)

@@ -48,10 +48,7 @@ class Indicator:
     returns a SQLAlchemy ``Select`` of the records behind the figure, with
     labelled columns and no reader names or card numbers (the page scopes and
     paginates it); ``breakdowns`` maps a name (``source``, ``ethnicity``,
-    ``sex``, ``students``...) to ``fn(period, institution_ids) -> {key: value}``;
-    ``group_series(period, institution_ids) -> {"YYYY-MM": value}`` gives a
-    group's monthly values in one query where ``group`` is not a sum
-    (otherwise the pages call ``group`` once per month).
+    ``sex``, ``students``...) to ``fn(period, institution_ids) -> {key: value}``.
     """
 
     code: str
@@ -65,7 +62,6 @@ class Indicator:
     distinct: bool = False
     decimals: int = 0
     series: Series | None = None
-    group_series: Callable | None = None
     drilldown: Callable | None = None
     breakdowns: Mapping[str, Callable] = field(default_factory=dict)
     definition: str = ""

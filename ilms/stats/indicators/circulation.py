@@ -281,16 +281,6 @@ def active_readers_series(period, institution_ids):
     return {(inst, _month_label(month)): n for inst, month, n in rows}
 
 
-def active_readers_group_series(period, institution_ids):
-    """The group's distinct readers month by month (a reader seen at two of its libraries counts once)."""
-    if not institution_ids:
-        return {}
-    seen = (sa.select(ReaderDay.month, ReaderDay.reader_key).where(*_reader_days(period, institution_ids))
-            .group_by(ReaderDay.month, ReaderDay.reader_key).subquery())
-    rows = db.session.execute(sa.select(seen.c.month, sa.func.count()).group_by(seen.c.month)).all()
-    return {_month_label(month): n for month, n in rows}
-
-
 def active_readers_drilldown(period, institution_ids):
     """One row per reader pseudonym and institution: first (start) and last (end) day seen, days seen (count)."""
     return (sa.select(ReaderDay.reader_key.label("reader_key"), ReaderDay.institution_id.label("institution_id"),
@@ -304,7 +294,6 @@ def active_readers_drilldown(period, institution_ids):
 registry.register(registry.Indicator(
     code="LIB.ACTIVE_READERS", name_vi="Bạn đọc hoạt động", name_en="Active readers", kinds=LIBRARIES,
     compute=active_readers, group=active_readers_group, distinct=True, series=active_readers_series,
-    group_series=active_readers_group_series,
     drilldown=active_readers_drilldown,
     definition="Distinct readers with at least one identified event (check-in, checkout, return, internet "
                "session) in the period."))
