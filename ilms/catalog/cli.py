@@ -14,6 +14,16 @@ from . import exporter, importer, indexing
 from .search import SearchQuery
 
 
+def _institution(code):
+    """The institution a command's ``--institution`` names (``None`` without one); a clear error if unknown."""
+    if not code:
+        return None
+    institution = org.get_by_code(code, required=False)
+    if institution is None:
+        raise click.ClickException(_("No institution has the code %(code)s.", code=code))
+    return institution
+
+
 @click.group("catalog", help="The shared catalogue: MARC import and export, search index.")
 def catalog_cli():
     pass
@@ -31,11 +41,7 @@ def import_marc(path, code, items, batch_size):
     source = Path(path)
     if not source.is_file():
         raise click.ClickException(_("%(path)s: no such file", path=path))
-    institution = None
-    if code:
-        institution = org.get_by_code(code, required=False)
-        if institution is None:
-            raise click.ClickException(_("No institution has the code %(code)s.", code=code))
+    institution = _institution(code)
     size = max(source.stat().st_size, 1)
 
     with source.open("rb") as fh:
@@ -74,11 +80,7 @@ def import_marc(path, code, items, batch_size):
 @with_appcontext
 def export_marc(fmt, output, code, text):
     """Write records as MARCXML or ISO 2709 (UTF-8)."""
-    institution = None
-    if code:
-        institution = org.get_by_code(code, required=False)
-        if institution is None:
-            raise click.ClickException(_("No institution has the code %(code)s.", code=code))
+    institution = _institution(code)
     ids = None
     if text:
         ids = indexing.backend().ids(SearchQuery(text=text))
@@ -128,11 +130,7 @@ def reindex(pending):
 def harvest_command(url, set_spec, from_date, code):
     """Harvest MARC 21 records from another library system's OAI-PMH provider at URL."""
     from . import harvest
-    institution = None
-    if code:
-        institution = org.get_by_code(code, required=False)
-        if institution is None:
-            raise click.ClickException(_("No institution has the code %(code)s.", code=code))
+    institution = _institution(code)
     if from_date and not re.fullmatch(r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?", from_date):
         raise click.ClickException(_("--from is a date YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (UTC)."))
 
