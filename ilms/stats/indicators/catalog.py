@@ -216,12 +216,16 @@ def _holdings_series(period, ids):
                        else_=sa.cast(sa.extract("year", day), sa.Integer) * 100
                        + sa.cast(sa.extract("month", day), sa.Integer))
 
-    mine = spans.c.institution_id.in_(list(ids))
-    started = (sa.select(spans.c.institution_id, sa.literal(1).label("sign"), bucket(spans.c.start).label("b"),
-                         sa.func.count().label("n")).where(mine).group_by(spans.c.institution_id, bucket(spans.c.start)))
-    stopped = (sa.select(spans.c.institution_id, sa.literal(-1).label("sign"), bucket(stop).label("b"),
-                         sa.func.count().label("n")).where(mine, stop.is_not(None), stop <= period.end)
-               .group_by(spans.c.institution_id, bucket(stop)))
+    def counted(sign, day, *where):
+        # the bucket is worked out in a subquery and grouped by name (PostgreSQL will not match
+        # a grouped expression that carries its own parameters)
+        rows = (sa.select(spans.c.institution_id.label("inst"), bucket(day).label("b"))
+                .where(spans.c.institution_id.in_(list(ids)), *where).subquery())
+        return (sa.select(rows.c.inst, sa.literal(sign).label("sign"), rows.c.b, sa.func.count().label("n"))
+                .group_by(rows.c.inst, rows.c.b))
+
+    started = counted(1, spans.c.start)
+    stopped = counted(-1, stop, stop.is_not(None), stop <= period.end)
     moves = {}
     for inst, sign, b, n in db.session.execute(sa.union_all(started, stopped)).all():
         moves.setdefault(inst, {})
