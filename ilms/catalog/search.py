@@ -1123,7 +1123,8 @@ def _suggest(searcher, text):
     return suggestion
 
 
-# The PostgreSQL backend lives beside this module and is reached through it (it uses the parser above).
+# The PostgreSQL backend lives beside this module and is reached through it. Imported last, not at the top:
+# search_postgres imports this module's parser and types, so an import at the top would be circular.
 from .search_postgres import PostgresBackend  # noqa: E402
 
 __all__ = ["FACETS", "PostgresBackend", "SearchBackend", "SearchQuery", "SearchResult", "SearchUnavailable",

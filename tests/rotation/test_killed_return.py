@@ -75,7 +75,9 @@ def _sent_back(app, tmp_path):
 
 def _state(app):
     with app.app_context():
-        q = lambda sql: db.session.execute(sa.text(sql)).all()   # noqa: E731
+        def q(sql):
+            return db.session.execute(sa.text(sql)).all()
+
         state = {
             "crate": q("select state from crates"),
             "trip returned": q("select count(*) from dispatches where returned_at is not null"),
