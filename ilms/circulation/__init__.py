@@ -8,6 +8,7 @@ from ..common.registry import DashboardPanel, NavItem, register_nav, register_pa
 def init_app(app):
     from ..patrons import register_reader_data, register_reader_panel
     from . import cli, models, services, views  # noqa: F401  (models: for migrations)
+    from .notices import models as notice_models  # noqa: F401
     from .dashboard import desk_panel_context
 
     app.register_blueprint(views.bp)

@@ -307,3 +307,24 @@ class ClosedDay(db.Model):
     name = sa.Column(NFCText(120), nullable=False, default="")
 
     institution = relationship("Institution")
+
+
+class ReadingHistoryEntry(db.Model):
+    """A title a reader borrowed and returned, kept only because the reader asked for it.
+
+    Loans themselves are still anonymised on schedule (their ``patron_id`` is
+    cleared, figures keep the ``reader_key``); this list is the reader's own
+    and stays until they turn it off or clear it. It stores no copy barcode,
+    no library staff and no fine: only what the reader would write in a notebook.
+    """
+
+    __tablename__ = "reading_history"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    patron_id = sa.Column(sa.Integer, sa.ForeignKey("patrons.id", ondelete="CASCADE"), nullable=False)
+    record_id = sa.Column(sa.Integer, sa.ForeignKey("records.id", ondelete="SET NULL"))
+    title = sa.Column(NFCText(500), nullable=False, default="")
+    borrowed_on = sa.Column(sa.Date, nullable=False)
+    returned_on = sa.Column(sa.Date, nullable=False)
+
+    __table_args__ = (sa.Index("ix_reading_history_patron", "patron_id", "returned_on"),)

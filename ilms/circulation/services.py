@@ -36,8 +36,8 @@ from ..org.services import scope_ids
 from ..patrons.services import card_problem
 from ..signals import data_changed
 from . import policy
-from .models import (ACTIVE_HOLD_STATES, HOLD_TRANSITIONS, Fine, Hold, HoldStatus, Loan, Renewal, Tally,
-                     TallyKind, Transit, Visit)
+from .models import (ACTIVE_HOLD_STATES, HOLD_TRANSITIONS, Fine, Hold, HoldStatus, Loan, ReadingHistoryEntry,
+                     Renewal, Tally, TallyKind, Transit, Visit)
 
 #: Statuses of a copy that can never be lent, with why.
 NOT_LENDABLE = {ItemStatus.WITHDRAWN, ItemStatus.LOST, ItemStatus.MISSING, ItemStatus.DAMAGED,
@@ -458,6 +458,16 @@ def _receive(transit, institution, actor, at, result):
     return _route(transit.item, institution, actor, at, result)
 
 
+def _remember_for_reader(loan, at):
+    """A returned loan goes on the reader's own reading list, if they chose to keep one."""
+    patron = loan.patron
+    if patron is None or not patron.keep_history:
+        return
+    record = loan.item.record
+    db.session.add(ReadingHistoryEntry(patron_id=patron.id, record_id=record.id, title=(record.title or "")[:500],
+                                       borrowed_on=local_date(loan.checked_out_at), returned_on=local_date(at)))
+
+
 def check_in(item, *, institution, actor, at=None, require_loan=False) -> CheckIn:
     """Return mode: close the copy's loan (if any) and route it: shelve, holds shelf, transit, crate.
 
@@ -481,6 +491,7 @@ def check_in(item, *, institution, actor, at=None, require_loan=False) -> CheckI
         loan.return_institution_id = institution.id
         loan.returned_by_id = _actor_id(actor)
         result.loan = loan
+        _remember_for_reader(loan, at)
         day = local_date(at)
         result.overdue_days = max(0, (day - loan.due_date).days)
         settings = policy.settings_for(loan.institution_id)

@@ -29,6 +29,17 @@ class Sex(LabelledEnum):
 Sex.__labels__ = {"F": _l("Female"), "M": _l("Male")}
 
 
+class NoticeChannel(LabelledEnum):
+    AUTO = "auto"
+    EMAIL = "email"
+    SMS = "sms"
+    LETTER = "letter"
+
+
+NoticeChannel.__labels__ = {"auto": _l("E-mail if known, else SMS, else a letter"), "email": _l("E-mail"),
+                            "sms": _l("SMS"), "letter": _l("Printed letter")}
+
+
 class Patron(db.Model):
     """A registered reader with a card. One province-wide card, one home institution."""
 
@@ -49,6 +60,14 @@ class Patron(db.Model):
     card_issued = sa.Column(sa.Date)               # no dates: a card valid for every date
     card_expires = sa.Column(sa.Date)
     note = sa.Column(NFCText(500), nullable=False, default="")
+    email = sa.Column(sa.String(200), nullable=False, default="")
+    #: How the reader wants reminders: ``auto`` (e-mail, else SMS, else a printed letter) or one channel.
+    notice_channel = sa.Column(enum_column_type(NoticeChannel, length=8), nullable=False, default=NoticeChannel.AUTO)
+    #: The reader chose to keep a list of what they borrowed (off unless they ask; see ReadingHistoryEntry).
+    keep_history = sa.Column(sa.Boolean, nullable=False, default=False)
+    #: The OPAC account's PIN, hashed like staff passwords; empty: no account yet.
+    pin_hash = sa.Column(sa.String(256), nullable=False, default="")
+    pin_set_at = sa.Column(UTCDateTime)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -140,3 +159,27 @@ class CardSequence(db.Model):
 
     prefix = sa.Column(sa.String(16), primary_key=True)
     last = sa.Column(sa.Integer, nullable=False, default=0)
+
+
+class ReaderSession(db.Model):
+    """A reader signed in to their OPAC account: a server-side record, apart from staff sessions."""
+
+    __tablename__ = "reader_sessions"
+
+    id = sa.Column(sa.String(64), primary_key=True)
+    patron_id = sa.Column(sa.Integer, sa.ForeignKey("patrons.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    expires_at = sa.Column(UTCDateTime, nullable=False)
+
+    patron = relationship("Patron")
+
+
+class ReaderLoginFailure(db.Model):
+    """A wrong card number or PIN, kept a short while to throttle guessing (shared by all workers)."""
+
+    __tablename__ = "reader_login_failures"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    card = sa.Column(sa.String(40), nullable=False, index=True)
+    address = sa.Column(sa.String(64), nullable=False, index=True)
+    at = sa.Column(UTCDateTime, nullable=False, index=True)

@@ -7,6 +7,7 @@ any library of the network may lend to any reader; it sees only what lending
 needs (``circulation.services.desk_summary``).
 """
 import datetime as dt
+import re
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,7 +19,7 @@ from ..common.permissions import require
 from ..common.text import clean, fold
 from ..common.time import local_date, local_today, utcnow
 from ..extensions import db
-from .models import BlockKind, CardSequence, Patron, PatronBlock, PatronCard, PatronCategory, Sex
+from .models import BlockKind, CardSequence, NoticeChannel, Patron, PatronBlock, PatronCard, PatronCategory, Sex
 
 #: How long a new or renewed card is valid.
 CARD_YEARS = 1
@@ -26,7 +27,8 @@ CARD_DIGITS = 6
 #: Item barcodes live in the catalogue; a lightweight table clause keeps patrons independent of it.
 _ITEMS = sa.table("items", sa.column("barcode"))
 FIELDS = ("name", "category", "ethnicity", "sex", "birth_year", "address", "phone", "institution",
-          "card_issued", "card_expires", "note", "barcode")
+          "card_issued", "card_expires", "note", "barcode", "email", "notice_channel")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 # -- finding readers ---------------------------------------------------------------
@@ -173,7 +175,44 @@ def _coerce(fields):
         data["birth_year"] = None
     if "barcode" in data:
         data["barcode"] = normalise_barcode(data["barcode"])
+    if "email" in data:
+        data["email"] = check_email(data["email"])
+    if "notice_channel" in data:
+        try:
+            data["notice_channel"] = NoticeChannel(data["notice_channel"] or "auto")
+        except ValueError:
+            raise DomainError(_l("Unknown way of sending reminders “%(value)s”; use auto, email, sms or letter.",
+                                 value=data["notice_channel"]), field="notice_channel")
     return data
+
+
+def check_email(value):
+    value = (value or "").strip()
+    if value and (len(value) > 200 or not _EMAIL.match(value)):
+        raise DomainError(_l("“%(value)s” is not an e-mail address (name@example.vn).", value=value[:200]),
+                          field="email")
+    return value
+
+
+def set_own_preferences(patron, *, channel, email, phone, keep_history):
+    """The signed-in reader chooses how reminders reach them and whether their history is kept.
+
+    Turning the history off forgets the list kept so far at once (readers of
+    ``patrons.history_cleared`` signal do it), as Koha's "never" privacy does.
+    """
+    data = _coerce(dict(notice_channel=channel, email=email, phone=phone))
+    if len(data["phone"]) > 40:
+        raise DomainError(_l("The phone number is too long."), field="phone")
+    if data["notice_channel"] == NoticeChannel.EMAIL and not data["email"]:
+        raise DomainError(_l("Give an e-mail address to receive reminders by e-mail."), field="email")
+    if data["notice_channel"] == NoticeChannel.SMS and not data["phone"]:
+        raise DomainError(_l("Give a phone number to receive reminders by SMS."), field="phone")
+    for key, value in data.items():
+        setattr(patron, key, value)
+    was_kept = patron.keep_history
+    patron.keep_history = bool(keep_history)
+    db.session.flush()
+    return was_kept and not patron.keep_history
 
 
 def _validate(patron, *, today):
@@ -194,7 +233,7 @@ def _validate(patron, *, today):
 
 def register_patron(*, actor, institution, name, category="adult", ethnicity=None, sex=None,
                     birth_year=None, address="", phone="", barcode=None, card_issued=None, card_expires=None,
-                    note="", default_card_dates=True):
+                    note="", default_card_dates=True, email="", notice_channel="auto"):
     """Register a reader of ``institution`` and give them a card.
 
     Without a card number the next one of the institution is used. Without
@@ -203,7 +242,8 @@ def register_patron(*, actor, institution, name, category="adult", ethnicity=Non
     """
     require(actor, "patrons.edit", institution)
     data = _coerce(dict(name=name, category=category, ethnicity=ethnicity, sex=sex, birth_year=birth_year,
-                        address=address, phone=phone, barcode=barcode, note=note))
+                        address=address, phone=phone, barcode=barcode, note=note, email=email,
+                        notice_channel=notice_channel))
     today = local_today()
     if default_card_dates and card_issued is None:
         card_issued = today
@@ -276,6 +316,8 @@ def replace_card(patron, *, actor, new_barcode=None, reason="", at=None):
     at = at or utcnow()
     old = patron.barcode
     code = normalise_barcode(new_barcode) if new_barcode else next_card_barcode(patron.institution)
+    from .signin import end_all_reader_sessions
+    end_all_reader_sessions(patron)          # a lost card's OPAC sessions end with it
     if code == old:
         raise DomainError(_l("The new card number is the same as the old one."), field="barcode")
     db.session.add(PatronCard(patron_id=patron.id, barcode=old, replaced_at=at,

@@ -1,0 +1,1 @@
+"""Notices to readers: due soon, overdue, hold ready, by e-mail, SMS or printed letter."""
