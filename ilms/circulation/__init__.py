@@ -6,12 +6,16 @@ from ..common.registry import DashboardPanel, NavItem, register_nav, register_pa
 
 
 def init_app(app):
+    from ..audit import mark_personal_table
     from ..patrons import register_reader_data, register_reader_panel
-    from . import cli, models, services, views  # noqa: F401  (models: for migrations)
+    from . import account, cli, models, selfservice, services, views  # noqa: F401  (models: for migrations)
     from .notices import models as notice_models  # noqa: F401
     from .dashboard import desk_panel_context
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(account.bp)
+    mark_personal_table("reading_history")      # what a person read: all values go when the trail is anonymised
+    mark_personal_table("notices")              # addresses and letters to a person
     app.cli.add_command(cli.circulation_cli)
     register_nav(NavItem("circulation", "circulation.desk", _l("Desk"), "circulation.desk", order=150))
     register_panel(DashboardPanel("circulation", "circulation/_dashboard.html", "circulation.desk",
@@ -20,6 +24,7 @@ def init_app(app):
     register_reader_data(_l("Loans"), views.reader_loans_data)
     register_reader_data(_l("Visits to the library"), views.reader_visits_data)
     register_reader_data(_l("Holds"), views.reader_holds_data)
+    register_reader_data(_l("Reading list kept at the reader's request"), selfservice.reader_history_data)
     register_anonymiser("circulation.loans", services.anonymise_loans)
     register_anonymiser("circulation.visits", services.anonymise_visits)
     register_anonymiser("circulation.holds", services.anonymise_holds)

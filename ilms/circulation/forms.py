@@ -1,11 +1,11 @@
 """Forms of the desk: the scan box, holds, tallies, loan rules, settings, closed days."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..catalog.models import MaterialType
-from ..patrons.models import PatronCategory
+from ..patrons.models import NoticeChannel, PatronCategory
 from .models import TallyKind
 
 MODES = ("checkout", "return", "renew", "visit")
@@ -73,3 +73,28 @@ class ClosedDayForm(FlaskForm):
 
 class HolidaysForm(FlaskForm):
     year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(min=2000, max=2100)])
+
+
+# -- the reader's own account in the OPAC ----------------------------------------------
+
+class ReaderLoginForm(FlaskForm):
+    card = StringField(_l("Card number"), validators=[DataRequired(), Length(max=40)])
+    pin = PasswordField(_l("PIN"), validators=[DataRequired(), Length(max=64)])
+    next = HiddenField()
+
+
+class ReaderHoldForm(FlaskForm):
+    pickup = SelectField(_l("Collect at"), choices=[], validate_choice=False)
+
+
+class ReaderSettingsForm(FlaskForm):
+    notice_channel = SelectField(_l("Send me reminders by"), choices=NoticeChannel.choices())
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
+    phone = StringField(_l("Phone (for SMS)"), validators=[Optional(), Length(max=40)])
+    keep_history = BooleanField(_l("Keep a list of the books I have borrowed"))
+
+
+class ReaderPinForm(FlaskForm):
+    current_pin = PasswordField(_l("Current PIN"), validators=[DataRequired(), Length(max=64)])
+    new_pin = PasswordField(_l("New PIN (4 to 12 digits)"), validators=[DataRequired(), Length(max=64)])
+    confirm = PasswordField(_l("New PIN again"), validators=[DataRequired(), EqualTo("new_pin", _l("The two PINs differ."))])

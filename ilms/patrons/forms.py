@@ -5,7 +5,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..common import ethnicity
-from .models import BlockKind, PatronCategory, Sex
+from .models import BlockKind, NoticeChannel, PatronCategory, Sex
 
 
 class PatronForm(FlaskForm):
@@ -16,6 +16,8 @@ class PatronForm(FlaskForm):
     birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(min=1900, max=2100)])
     address = StringField(_l("Address (village, commune)"), validators=[Optional(), Length(max=300)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=200)])
+    notice_channel = SelectField(_l("Reminders by"), choices=NoticeChannel.choices(), default="auto")
     institution = SelectField(_l("Home library"), choices=[], validate_choice=False)
     barcode = StringField(_l("Card number"), validators=[Optional(), Length(max=40)])
     card_issued = DateField(_l("Card issued"), validators=[Optional()])
@@ -38,3 +40,8 @@ class ReplaceCardForm(FlaskForm):
 class BlockForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=BlockKind.choices(), default="manual")
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+
+class PinForm(FlaskForm):
+    pin = StringField(_l("PIN chosen by the reader"), validators=[Optional(), Length(max=12)],
+                      render_kw={"inputmode": "numeric", "autocomplete": "off"})

@@ -15,7 +15,8 @@ from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
 from ..org import services as org
 from . import READER_DATA, READER_PANELS, services
-from .forms import BlockForm, PatronForm, RenewCardForm, ReplaceCardForm
+from . import signin
+from .forms import BlockForm, PatronForm, PinForm, RenewCardForm, ReplaceCardForm
 from .models import Patron
 
 bp = Blueprint("patrons", __name__, url_prefix="/readers")
@@ -49,7 +50,8 @@ def index():
 def _fields(form):
     return dict(name=form.name.data, category=form.category.data, ethnicity=form.ethnicity.data or None,
                 sex=form.sex.data or None, birth_year=form.birth_year.data, address=form.address.data or "",
-                phone=form.phone.data or "", note=form.note.data or "")
+                phone=form.phone.data or "", note=form.note.data or "", email=form.email.data or "",
+                notice_channel=form.notice_channel.data or "auto")
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -88,7 +90,7 @@ def view(patron_id):
     return render_template("patrons/view.html", patron=patron, personal=personal, panels=panels,
                            today=local_today(), can_edit=current_user.can("patrons.edit", patron.institution_id),
                            renew_form=RenewCardForm(), replace_form=ReplaceCardForm(), block_form=BlockForm(),
-                           action_form=EmptyForm(), expires_soon=services.card_expires_soon(patron))
+                           action_form=EmptyForm(), pin_form=PinForm(), expires_soon=services.card_expires_soon(patron))
 
 
 @bp.route("/<int:patron_id>/data")
@@ -117,6 +119,7 @@ def edit(patron_id):
         form.category.data = patron.category.value
         form.sex.data = patron.sex.value if patron.sex else ""
         form.ethnicity.data = patron.ethnicity or ""
+        form.notice_channel.data = patron.notice_channel.value
         form.institution.data = str(patron.institution_id)
     if form.validate_on_submit():
         try:
@@ -189,6 +192,30 @@ def lift_block(patron_id, block_id):
     EmptyForm().validate_on_submit() or abort(400)
     return _act(patron_id, lambda p: services.lift_block(services.get_block(p, block_id), actor=current_user),
                 lambda p: _("The block is lifted."))
+
+
+@bp.route("/<int:patron_id>/pin", methods=["POST"])
+@staff_required("patrons.edit")
+def set_pin(patron_id):
+    """Set the reader's OPAC PIN (typed by the reader, or random) and show the slip to print, once.
+
+    The PIN is never stored in clear nor put in a URL: the slip is this POST's answer, and reloading
+    it does not show the PIN again.
+    """
+    form = PinForm()
+    form.validate_on_submit() or abort(400)
+    patron = services.get_patron(patron_id)
+    services.require_personal(current_user, patron)
+    try:
+        pin = signin.set_pin(patron, actor=current_user, pin=(form.pin.data or "").strip() or None)
+        db.session.commit()
+    except PermissionDenied:
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("patrons.view", patron_id=patron_id))
+    return render_template("patrons/pin_slip.html", patron=patron, pin=pin)
 
 
 @bp.route("/<int:patron_id>/card")

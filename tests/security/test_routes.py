@@ -12,7 +12,8 @@ from tests.conftest import csrf_token, login
 # and signing out (harmless for a stranger: it ends no one's session but the caller's).
 PUBLIC_ENDPOINTS = {"accounts.login", "accounts.set_language", "accounts.logout", "main.healthz", "static"}
 # Public patterns added by later modules (OPAC, calendar, OAI-PMH, SRU) are listed here by prefix.
-PUBLIC_PREFIXES = ("opac.", "public.", "oai.", "sru.")
+# The reader account (opac_account.) has its own sign-in (card + PIN), tested in tests/circulation/test_opac_account.py.
+PUBLIC_PREFIXES = ("opac.", "opac_account.", "public.", "oai.", "sru.")
 # Protocols for other library systems that allow POST and only read (OAI-PMH): no cookies, no CSRF token.
 CSRF_EXEMPT_ENDPOINTS = {"oai.endpoint"}
 
