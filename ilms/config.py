@@ -82,6 +82,29 @@ class Config:
     # a table of the database, shared by every application server). See docs/postgresql.md.
     SEARCH_BACKEND = os.environ.get("ILMS_SEARCH_BACKEND", "whoosh")
 
+    # Readers' own accounts in the OPAC (card + PIN): throttling apart from staff sign-in, session length.
+    READER_LOGIN_MAX_FAILURES = _int("ILMS_READER_LOGIN_MAX_FAILURES", 5)
+    READER_LOGIN_WINDOW_SECONDS = _int("ILMS_READER_LOGIN_WINDOW_SECONDS", 300)
+    READER_SESSION_HOURS = _int("ILMS_READER_SESSION_HOURS", 2)
+    # Notices to readers (flask circulation send-notices); see circulation/notices/gateways.py.
+    SMTP_HOST = os.environ.get("ILMS_SMTP_HOST", "")
+    SMTP_PORT = _int("ILMS_SMTP_PORT", 25)
+    SMTP_USER = os.environ.get("ILMS_SMTP_USER", "")
+    SMTP_PASSWORD = os.environ.get("ILMS_SMTP_PASSWORD", "")
+    SMTP_STARTTLS = _flag("ILMS_SMTP_STARTTLS")
+    SMTP_SSL = _flag("ILMS_SMTP_SSL")
+    MAIL_FROM = os.environ.get("ILMS_MAIL_FROM", "")
+    SMS_GATEWAY = os.environ.get("ILMS_SMS_GATEWAY", "")          # "http", "outbox" (test) or empty
+    SMS_URL = os.environ.get("ILMS_SMS_URL", "")                  # e.g. https://sms.example.vn/send?to={phone}&text={message}
+    SMS_METHOD = os.environ.get("ILMS_SMS_METHOD", "GET")
+    SMS_BODY = os.environ.get("ILMS_SMS_BODY", "")
+    SMS_OUTBOX = os.environ.get("ILMS_SMS_OUTBOX", "")
+    SMS_TIMEOUT = _int("ILMS_SMS_TIMEOUT", 10)
+    NOTICE_DUE_SOON_DAYS = _int("ILMS_NOTICE_DUE_SOON_DAYS", 2)
+    NOTICE_SECOND_OVERDUE_DAYS = _int("ILMS_NOTICE_SECOND_OVERDUE_DAYS", 14)
+    NOTICE_MAX_ATTEMPTS = _int("ILMS_NOTICE_MAX_ATTEMPTS", 5)
+    OPAC_URL = os.environ.get("ILMS_OPAC_URL", "")               # the public address, for links in notices
+
 
 class TestConfig(Config):
     TESTING = True

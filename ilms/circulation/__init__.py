@@ -10,10 +10,13 @@ def init_app(app):
     from ..patrons import register_reader_data, register_reader_panel
     from . import account, cli, models, selfservice, services, views  # noqa: F401  (models: for migrations)
     from .notices import models as notice_models  # noqa: F401
+    from .notices import services as notice_services
+    from .notices import views as notice_views
     from .dashboard import desk_panel_context
 
     app.register_blueprint(views.bp)
     app.register_blueprint(account.bp)
+    app.register_blueprint(notice_views.bp)
     mark_personal_table("reading_history")      # what a person read: all values go when the trail is anonymised
     mark_personal_table("notices")              # addresses and letters to a person
     app.cli.add_command(cli.circulation_cli)
@@ -28,3 +31,5 @@ def init_app(app):
     register_anonymiser("circulation.loans", services.anonymise_loans)
     register_anonymiser("circulation.visits", services.anonymise_visits)
     register_anonymiser("circulation.holds", services.anonymise_holds)
+    register_anonymiser("circulation.notices", notice_services.anonymise_notices)
+    register_reader_data(_l("Notices sent"), notice_services.patron_notices_data)

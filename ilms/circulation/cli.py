@@ -1,4 +1,4 @@
-"""``flask circulation expire-holds`` (run daily, e.g. from cron) and ``load-holidays``."""
+"""``flask circulation expire-holds`` and ``send-notices`` (run daily, e.g. from cron) and ``load-holidays``."""
 import click
 from flask.cli import with_appcontext
 
@@ -36,3 +36,17 @@ def load_holidays_command(year):
         raise click.ClickException(str(error.message))
     db.session.commit()
     click.echo(f"{added} public holiday(s) of {year} added.")
+
+
+@circulation_cli.command("send-notices")
+@with_appcontext
+def send_notices_command():
+    """Send today's notices to readers (due soon, overdue, hold ready) by e-mail or SMS; safe to run twice.
+
+    Run it daily (cron). Each notice is sent once; failures are logged and tried again on the next run;
+    readers with neither e-mail nor phone get a letter to print at the desk.
+    """
+    from .notices.services import send_notices
+    result = send_notices()
+    click.echo(f"{result['new']} new notice(s); {result['sent']} sent, {result['failed']} failed (retried next run), "
+               f"{result['gave_up']} given up; {result['letters']} letter(s) to print.")

@@ -1,7 +1,8 @@
 """Forms of the desk: the scan box, holds, tallies, loan rules, settings, closed days."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
+                     TextAreaField)
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from ..catalog.models import MaterialType
@@ -98,3 +99,8 @@ class ReaderPinForm(FlaskForm):
     current_pin = PasswordField(_l("Current PIN"), validators=[DataRequired(), Length(max=64)])
     new_pin = PasswordField(_l("New PIN (4 to 12 digits)"), validators=[DataRequired(), Length(max=64)])
     confirm = PasswordField(_l("New PIN again"), validators=[DataRequired(), EqualTo("new_pin", _l("The two PINs differ."))])
+
+
+class NoticeTemplateForm(FlaskForm):
+    subject = StringField(_l("Subject (e-mail)"), validators=[Optional(), Length(max=300)])
+    body = TextAreaField(_l("Message"), validators=[Optional(), Length(max=4000)])
