@@ -61,7 +61,7 @@ def reader_required(view):
     def wrapper(*args, **kwargs):
         if g.get("reader") is None:
             session.pop(SESSION_KEY, None)
-            return redirect(url_for("opac_account.login", next=request.full_path if request.method == "GET" else None))
+            return redirect(url_for("opac_account.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
         return view(*args, **kwargs)
     return wrapper
 
