@@ -355,7 +355,9 @@ def add_block(patron, *, actor, kind, reason="", at=None):
 
 
 def report_card_lost(patron, *, actor, at=None):
-    """Block the card at once (nobody can borrow with it) until a new card is issued."""
+    """Block the card at once (nobody can borrow with it) until a new card is issued; its OPAC sessions end."""
+    from .signin import end_all_reader_sessions
+    end_all_reader_sessions(patron)
     return add_block(patron, actor=actor, kind=BlockKind.LOST_CARD, reason=str(_l("Reported by the reader")),
                      at=at)
 
