@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
@@ -220,8 +221,46 @@ def _hold_key(hold):
     return f"{NoticeKind.HOLD_READY.value}:hold:{hold.id}:{(hold.ready_at or hold.placed_at):%Y%m%d}"
 
 
+@dataclass(frozen=True)
+class _Reader:
+    id: int
+    name: str
+    barcode: str
+    email: str
+    phone: str
+    notice_channel: NoticeChannel
+
+
+@dataclass(frozen=True)
+class _Place:
+    id: int
+    name: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class _Due:
+    """One notice the day calls for, in plain values read once (the batches' commits expire ORM objects)."""
+    key: str
+    kind: NoticeKind
+    reader: _Reader
+    place: _Place
+    values: dict
+    loan_id: int | None = None
+    hold_id: int | None = None
+
+
+def _reader(patron):
+    return _Reader(patron.id, patron.name, patron.barcode, patron.email or "", patron.phone or "",
+                   patron.notice_channel)
+
+
+def _place(institution):
+    return _Place(institution.id, institution.name, institution.phone or "")
+
+
 def _due_items(today, config):
-    """``(key, kind, loan or None, hold or None)`` for every notice the day calls for."""
+    """Every notice the day calls for (``_Due``), loans first then holds."""
     soon = today + dt.timedelta(days=int(config.get("NOTICE_DUE_SOON_DAYS", 2)))
     second = int(config.get("NOTICE_SECOND_OVERDUE_DAYS", 14))
     loans = db.session.scalars(
@@ -230,6 +269,8 @@ def _due_items(today, config):
         .options(joinedload(Loan.patron), joinedload(Loan.institution),
                  joinedload(Loan.item).joinedload(Item.record))
         .order_by(Loan.id)).all()
+    places = {}
+    out = []
     for loan in loans:
         if loan.due_date >= today:
             kind = NoticeKind.DUE_SOON
@@ -237,47 +278,43 @@ def _due_items(today, config):
             kind = NoticeKind.OVERDUE_2
         else:
             kind = NoticeKind.OVERDUE_1
-        yield _loan_key(kind, loan), kind, loan, None
+        title = loan.item.record.title
+        place = places.setdefault(loan.institution_id, _place(loan.institution))
+        out.append(_Due(_loan_key(kind, loan), kind, _reader(loan.patron), place, dict(
+            title=title, title_short=_short(title), due=loan.due_date.strftime("%d/%m/%Y"),
+            days_late=max(0, (today - loan.due_date).days), pickup="", until=""), loan_id=loan.id))
     holds = db.session.scalars(
         sa.select(Hold).where(Hold.status == HoldStatus.READY, Hold.patron_id.is_not(None))
         .options(joinedload(Hold.patron), joinedload(Hold.pickup_institution), joinedload(Hold.record))
         .order_by(Hold.id)).all()
     for hold in holds:
-        yield _hold_key(hold), NoticeKind.HOLD_READY, None, hold
+        title = hold.record.title
+        place = places.setdefault(hold.pickup_institution_id, _place(hold.pickup_institution))
+        out.append(_Due(_hold_key(hold), NoticeKind.HOLD_READY, _reader(hold.patron), place, dict(
+            title=title, title_short=_short(title), due="", days_late=0, pickup=place.name,
+            until=hold.expires_on.strftime("%d/%m/%Y") if hold.expires_on else ""), hold_id=hold.id))
+    return out
 
 
 class _Renderer:
     """Templates compiled once per (institution, kind, channel) for the whole run."""
 
-    def __init__(self, today):
-        self.today = today
+    def __init__(self):
         self.cache = {}
         self.account_url = _account_url()
 
-    def render(self, institution, kind, channel, values):
-        key = (institution.id, kind, channel)
+    def render(self, place, kind, channel, values):
+        key = (place.id, kind, channel)
         if key not in self.cache:
-            subject, body = template_for(institution.id, kind, channel)
+            subject, body = template_for(place.id, kind, channel)
             try:
                 self.cache[key] = (_ENV.from_string(subject), _ENV.from_string(body))
             except TemplateError:       # a broken saved template: the built-in wording rather than nothing
                 subject, body = DEFAULTS[(kind, SendChannel.EMAIL if channel == SendChannel.LETTER else channel)]
                 self.cache[key] = (_ENV.from_string(subject), _ENV.from_string(body))
         subject, body = self.cache[key]
-        values = dict(values, library=institution.name, library_phone=institution.phone or "",
-                      account_url=self.account_url)
+        values = dict(values, library=place.name, library_phone=place.phone, account_url=self.account_url)
         return subject.render(**values).strip(), body.render(**values).strip()
-
-    def values(self, patron, kind, loan, hold):
-        if loan is not None:
-            title = loan.item.record.title
-            return dict(reader=patron.name, card=patron.barcode, title=title, title_short=_short(title),
-                        due=loan.due_date.strftime("%d/%m/%Y"),
-                        days_late=max(0, (self.today - loan.due_date).days), pickup="", until="")
-        title = hold.record.title
-        return dict(reader=patron.name, card=patron.barcode, title=title, title_short=_short(title), due="",
-                    days_late=0, pickup=hold.pickup_institution.name,
-                    until=hold.expires_on.strftime("%d/%m/%Y") if hold.expires_on else "")
 
 
 def _insert(rows):
@@ -303,26 +340,25 @@ def write_due_notices(*, today=None, can_mail=True, can_sms=True):
     """Step 1: add the notices the day calls for; returns how many were new."""
     today = today or local_today()
     config = current_app.config
-    renderer = _Renderer(today)
+    renderer = _Renderer()
     made = 0
-    pending = list(_due_items(today, config))
+    pending = _due_items(today, config)
     for start in range(0, len(pending), BATCH):
         chunk = pending[start:start + BATCH]
-        known = set(db.session.scalars(sa.select(Notice.key).where(Notice.key.in_([c[0] for c in chunk]))))
+        known = set(db.session.scalars(sa.select(Notice.key).where(Notice.key.in_([d.key for d in chunk]))))
         rows = []
-        for key, kind, loan, hold in chunk:
-            if key in known:
+        for due in chunk:
+            if due.key in known:
                 continue
-            patron = (loan or hold).patron
-            channel = choose_channel(patron, can_mail=can_mail, can_sms=can_sms)
-            if channel == SendChannel.LETTER and kind == NoticeKind.DUE_SOON:
+            reader = due.reader
+            channel = choose_channel(reader, can_mail=can_mail, can_sms=can_sms)
+            if channel == SendChannel.LETTER and due.kind == NoticeKind.DUE_SOON:
                 continue
-            institution = loan.institution if loan is not None else hold.pickup_institution
-            subject, body = renderer.render(institution, kind, channel, renderer.values(patron, kind, loan, hold))
-            recipient = {SendChannel.EMAIL: patron.email, SendChannel.SMS: patron.phone}.get(channel, "")
-            rows.append(Notice(key=key, kind=kind, channel=channel, patron_id=patron.id,
-                               loan_id=loan.id if loan is not None else None,
-                               hold_id=hold.id if hold is not None else None, institution_id=institution.id,
+            subject, body = renderer.render(due.place, due.kind, channel,
+                                            dict(due.values, reader=reader.name, card=reader.barcode))
+            recipient = {SendChannel.EMAIL: reader.email, SendChannel.SMS: reader.phone}.get(channel, "")
+            rows.append(Notice(key=due.key, kind=due.kind, channel=channel, patron_id=reader.id,
+                               loan_id=due.loan_id, hold_id=due.hold_id, institution_id=due.place.id,
                                recipient=recipient[:200], subject=subject[:300], body=body,
                                status=NoticeStatus.LETTER if channel == SendChannel.LETTER else NoticeStatus.PENDING,
                                attempts=0, last_error="", created_at=utcnow()))
