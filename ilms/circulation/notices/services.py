@@ -259,35 +259,59 @@ def _place(institution):
     return _Place(institution.id, institution.name, institution.phone or "")
 
 
+def _known_keys(keys):
+    known = set()
+    for start in range(0, len(keys), BATCH):
+        known.update(db.session.scalars(sa.select(Notice.key).where(Notice.key.in_(keys[start:start + BATCH]))))
+    return known
+
+
 def _due_items(today, config):
-    """Every notice the day calls for (``_Due``), loans first then holds."""
+    """Every notice the day calls for and not yet written (``_Due``), loans first then holds.
+
+    Keys are worked out from ids and dates alone, so a second run the same day reads no reader, copy
+    or library; only the loans and holds still to announce are loaded, a batch at a time.
+    """
     soon = today + dt.timedelta(days=int(config.get("NOTICE_DUE_SOON_DAYS", 2)))
     second = int(config.get("NOTICE_SECOND_OVERDUE_DAYS", 14))
-    loans = db.session.scalars(
-        sa.select(Loan).where(Loan.returned_at.is_(None), Loan.voided_at.is_(None), Loan.patron_id.is_not(None),
-                              Loan.due_date <= soon)
-        .options(joinedload(Loan.patron), joinedload(Loan.institution),
-                 joinedload(Loan.item).joinedload(Item.record))
-        .order_by(Loan.id)).all()
-    places = {}
-    out = []
-    for loan in loans:
-        if loan.due_date >= today:
+    wanted = {}
+    for loan_id, due_date in db.session.execute(
+            sa.select(Loan.id, Loan.due_date).where(Loan.returned_at.is_(None), Loan.voided_at.is_(None),
+                                                    Loan.patron_id.is_not(None), Loan.due_date <= soon)
+            .order_by(Loan.id)):
+        if due_date >= today:
             kind = NoticeKind.DUE_SOON
-        elif (today - loan.due_date).days >= second:
+        elif (today - due_date).days >= second:
             kind = NoticeKind.OVERDUE_2
         else:
             kind = NoticeKind.OVERDUE_1
-        title = loan.item.record.title
-        place = places.setdefault(loan.institution_id, _place(loan.institution))
-        out.append(_Due(_loan_key(kind, loan), kind, _reader(loan.patron), place, dict(
-            title=title, title_short=_short(title), due=loan.due_date.strftime("%d/%m/%Y"),
-            days_late=max(0, (today - loan.due_date).days), pickup="", until=""), loan_id=loan.id))
+        wanted[f"{kind.value}:loan:{loan_id}:{due_date:%Y%m%d}"] = (kind, loan_id)
+    known = _known_keys(list(wanted))
+    fresh = {loan_id: (key, kind) for key, (kind, loan_id) in wanted.items() if key not in known}
+    places = {}
+    out = []
+    ids = sorted(fresh)
+    for start in range(0, len(ids), BATCH):
+        for loan in db.session.scalars(
+                sa.select(Loan).where(Loan.id.in_(ids[start:start + BATCH]))
+                .options(joinedload(Loan.patron), joinedload(Loan.institution),
+                         joinedload(Loan.item).joinedload(Item.record)).order_by(Loan.id)):
+            key, kind = fresh[loan.id]
+            if key != _loan_key(kind, loan):      # renewed or returned meanwhile: the next run sees it
+                continue
+            title = loan.item.record.title
+            place = places.setdefault(loan.institution_id, _place(loan.institution))
+            out.append(_Due(key, kind, _reader(loan.patron), place, dict(
+                title=title, title_short=_short(title), due=loan.due_date.strftime("%d/%m/%Y"),
+                days_late=max(0, (today - loan.due_date).days), pickup="", until=""), loan_id=loan.id))
     holds = db.session.scalars(
         sa.select(Hold).where(Hold.status == HoldStatus.READY, Hold.patron_id.is_not(None))
         .options(joinedload(Hold.patron), joinedload(Hold.pickup_institution), joinedload(Hold.record))
         .order_by(Hold.id)).all()
+    known = _known_keys([_hold_key(hold) for hold in holds])
     for hold in holds:
+        if _hold_key(hold) in known:
+            continue
         title = hold.record.title
         place = places.setdefault(hold.pickup_institution_id, _place(hold.pickup_institution))
         out.append(_Due(_hold_key(hold), NoticeKind.HOLD_READY, _reader(hold.patron), place, dict(
