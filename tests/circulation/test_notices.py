@@ -269,3 +269,16 @@ def test_notices_are_anonymised_with_the_rest(app, runner, net, reader, copy, sm
     notice = db.session.scalar(sa.select(Notice))
     assert notice.patron_id is None and notice.recipient == "" and notice.body == ""
     assert notice.status == NoticeStatus.SENT
+
+
+def test_the_outbox_test_gateway_keeps_each_sms_in_a_file(app, runner, net, reader, copy, tmp_path):
+    import json
+    outbox = tmp_path / "sms.jsonl"
+    app.config.update(SMS_GATEWAY="outbox", SMS_OUTBOX=str(outbox), SMTP_HOST="")
+    patron = reader(phone="0912000333", email="ignored@example.vn")      # no mail server here: SMS it is
+    lent(net, patron, copy(title="Đất rừng phương Nam"), due=local_today() - dt.timedelta(days=2))
+    run(runner)
+    run(runner)
+    lines = [json.loads(line) for line in outbox.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 1 and lines[0]["phone"] == "0912000333"
+    assert "Dat rung phuong Nam" in lines[0]["message"]
