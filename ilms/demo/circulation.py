@@ -25,6 +25,7 @@ from ..common.time import local_datetime, local_today, utcnow
 from ..extensions import db
 from ..org import services as org
 from ..patrons import services as patrons
+from ..patrons import signin
 from ..patrons.models import Patron
 from ..signals import data_changed
 from .network import DISTRICTS
@@ -297,6 +298,10 @@ def _desk_life(rng, libraries, readers_by_lib, today):
     return made
 
 
+#: The PIN of the demo readers who have an OPAC account (documented in the demo loader's output).
+DEMO_READER_PIN = "2016"
+
+
 def load_circulation(rng):
     if db.session.scalar(sa.select(sa.func.count()).select_from(Patron)) >= sum(READERS.values()):
         return "already loaded"
@@ -313,6 +318,10 @@ def load_circulation(rng):
     copies = _ensure_copies(rng, libraries, today)
     readers = _register_readers(rng, libraries, today)
     by_lib = {code: [p for p in readers if p.institution_id == inst.id] for code, inst in libraries.items()}
+    # the first reader of each library can try the OPAC account (card number + this PIN, as on a printed slip)
+    for people in by_lib.values():
+        if people:
+            signin.set_pin(people[0], actor=SYSTEM, pin=DEMO_READER_PIN)
     loans, renewals, visits, tallies, out_now = _simulate(rng, libraries, by_lib, today)
     ids = _insert(loans, renewals, visits, tallies)
     for item in db.session.scalars(sa.select(Item).where(Item.id.in_(out_now))):
@@ -322,7 +331,8 @@ def load_circulation(rng):
     # The history went in by bulk SQL, past the services: tell the figure cache.
     data_changed.send("circulation", institution_ids=[inst.id for inst in libraries.values()])
     return (f"{len(readers)} readers, {len(ids)} loans ({len(out_now)} still out), {len(renewals)} renewals, "
-            f"{len(visits)} check-ins, {len(tallies)} tallies, {copies} copies added, {extra} holds and transits")
+            f"{len(visits)} check-ins, {len(tallies)} tallies, {copies} copies added, {extra} holds and transits; "
+            f"OPAC account: card {by_lib['TVT'][0].barcode}, PIN {DEMO_READER_PIN}")
 
 
 register_demo(DemoLoader("circulation", load_circulation, order=30))
