@@ -222,7 +222,7 @@ def open_stocktake(institution, *, actor, name="", location="", shelf_from="", s
         raise DomainError(_l("No copy of %(name)s on the shelves matches this scope: check the location and the "
                              "ranges, or leave them empty to count the whole collection.", name=institution.name))
     for start in range(0, len(expected), 5000):
-        db.session.execute(sa.insert(StocktakeEntry), expected[start:start + 5000])
+        db.session.execute(sa.insert(StocktakeEntry.__table__), expected[start:start + 5000])
     stocktake.expected_count = len(expected)
     db.session.flush()
     return stocktake
