@@ -80,6 +80,7 @@ def init_app(app):
     app.cli.add_command(cli.catalog_cli)
     indexing.backend_name(app)   # a wrong ILMS_SEARCH_BACKEND stops the start, not the first search
     register_check("catalog search index", indexing.index_problems, repair=indexing.repair_index)
+    register_check("stocktake figures", stocktake.figure_problems, repair=stocktake.repair_figures)
     app.jinja_env.globals.setdefault("catalog_url_with", url_with)
     app.jinja_env.globals.setdefault("material_label", material_label)
     app.jinja_env.globals.setdefault("catalog_export_url", export_url)

@@ -12,10 +12,12 @@ inventory tool and Evergreen's "mark missing" are the anchors):
   transit or at a rotation point are accounted for elsewhere and are not
   expected. Ranges are compared on folded text (no diacritics, case-blind)
   in Python, so SQLite and PostgreSQL agree whatever their collations.
-- **A scan** is one atomic ``UPDATE ... SET scans = scans + 1`` of the
-  barcode's row (or one insert, for a copy that was not expected), so two
-  staff scanning at once lose no scan and a copy scanned twice is counted
-  once as found and once as "seen twice". What a scanned copy is judged to be
+- **A scan** locks the barcode's row, adds one to its scans (or inserts
+  it, for a copy that was not expected) and moves the stocktake's figures
+  by ``n = n + d`` in the same transaction, so two staff scanning at once
+  lose no scan, the figures are read in one row whatever the size of the
+  stocktake, and a copy scanned twice is counted once as found and once as
+  "seen twice". What a scanned copy is judged to be
   is read from the copy at that moment: found; on this library's shelves but
   outside the scope (misplaced); another library's; withdrawn; on loan (a
   loan never returned at the desk); away (in transit or in rotation); or an
@@ -112,6 +114,17 @@ class Stocktake(db.Model):
     call_to = sa.Column(NFCText(120), nullable=False, default="")
     status = sa.Column(enum_column_type(StocktakeStatus), nullable=False, default=StocktakeStatus.OPEN)
     expected_count = sa.Column(sa.Integer, nullable=False, default=0)
+    #: The live figures, kept by each scan in its own transaction (``recount`` gives them from the entries).
+    n_not_seen = sa.Column(sa.Integer, nullable=False, default=0)
+    n_found = sa.Column(sa.Integer, nullable=False, default=0)
+    n_misplaced = sa.Column(sa.Integer, nullable=False, default=0)
+    n_other_library = sa.Column(sa.Integer, nullable=False, default=0)
+    n_withdrawn = sa.Column(sa.Integer, nullable=False, default=0)
+    n_on_loan = sa.Column(sa.Integer, nullable=False, default=0)
+    n_away = sa.Column(sa.Integer, nullable=False, default=0)
+    n_unknown = sa.Column(sa.Integer, nullable=False, default=0)
+    n_twice = sa.Column(sa.Integer, nullable=False, default=0)
+    n_scans = sa.Column(sa.Integer, nullable=False, default=0)
     opened_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     opened_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id"))
     closed_at = sa.Column(UTCDateTime)
@@ -223,7 +236,7 @@ def open_stocktake(institution, *, actor, name="", location="", shelf_from="", s
                              "ranges, or leave them empty to count the whole collection.", name=institution.name))
     for start in range(0, len(expected), 5000):
         db.session.execute(sa.insert(StocktakeEntry.__table__), expected[start:start + 5000])
-    stocktake.expected_count = len(expected)
+    stocktake.expected_count = stocktake.n_not_seen = len(expected)
     db.session.flush()
     return stocktake
 
@@ -291,12 +304,15 @@ def _require_scanning(stocktake):
         raise Conflict(_l("This stocktake is closed: no more copies can be scanned into it."), code="closed")
 
 
-def record_scan(stocktake, barcode, *, actor, at=None, checked=False):
+def record_scan(stocktake, barcode, *, actor, at=None, checked=False, tally=None):
     """Count one scan of ``barcode``; returns a ``ScanResult``.
 
-    The row of the barcode is incremented in the database (never read, added
-    and written back), so concurrent scans of the same stocktake all count.
-    ``checked`` skips the permission and state checks (an upload made them).
+    The barcode's row is locked while it is read and incremented, and the
+    figures on the stocktake move by ``n = n + d`` in the same transaction,
+    so concurrent scans of the same stocktake all count, exactly once.
+    ``checked`` skips the permission and state checks (an upload made them);
+    ``tally`` (a dict) collects the figures' changes instead of writing them,
+    for the caller to write once.
     """
     if not checked:
         require(actor, "catalog.edit", stocktake.institution)
@@ -313,12 +329,10 @@ def record_scan(stocktake, barcode, *, actor, at=None, checked=False):
     actor_id = getattr(actor, "id", None)
     table = StocktakeEntry.__table__
     match = sa.and_(table.c.stocktake_id == stocktake.id, table.c.barcode == code)
-    bump = (sa.update(table).where(match).values(
-        scans=table.c.scans + 1, seen_as=seen_as, last_seen_at=at,
-        first_seen_at=sa.func.coalesce(table.c.first_seen_at, at),
-        first_seen_by_id=sa.func.coalesce(table.c.first_seen_by_id, actor_id))
-        .execution_options(synchronize_session=False))
-    if db.session.execute(bump).rowcount == 0:
+    # the row is locked (PostgreSQL; SQLite's write lock is already held) so its old state is exact
+    before = db.session.execute(sa.select(table.c.seen_as, table.c.scans, table.c.expected).where(match)
+                                .with_for_update()).first()
+    if before is None:
         try:
             with db.session.begin_nested():
                 db.session.execute(sa.insert(table).values(
@@ -327,8 +341,25 @@ def record_scan(stocktake, barcode, *, actor, at=None, checked=False):
                     withdrawn=False))
         except sa.exc.IntegrityError:
             # another desk inserted the same barcode a moment ago: count this scan on its row
-            db.session.execute(bump)
-    scans, expected = db.session.execute(sa.select(table.c.scans, table.c.expected).where(match)).one()
+            before = db.session.execute(sa.select(table.c.seen_as, table.c.scans, table.c.expected).where(match)
+                                        .with_for_update()).first()
+    delta = {seen_as.value: 1, "scans": 1}
+    if before is not None:
+        db.session.execute(sa.update(table).where(match).values(
+            scans=table.c.scans + 1, seen_as=seen_as, last_seen_at=at,
+            first_seen_at=sa.func.coalesce(table.c.first_seen_at, at),
+            first_seen_by_id=sa.func.coalesce(table.c.first_seen_by_id, actor_id)))
+        old_kind = before.seen_as.value if before.seen_as is not None else "not_seen"
+        delta[old_kind] = delta.get(old_kind, 0) - 1
+        if before.scans == 1:
+            delta["twice"] = 1
+    if tally is None:
+        _add_to_figures(stocktake, delta)
+    else:
+        for key, n in delta.items():
+            tally[key] = tally.get(key, 0) + n
+    scans = before.scans + 1 if before is not None else 1
+    expected = bool(before.expected) if before is not None else False
     return ScanResult(barcode=code, seen_as=seen_as, scans=scans, item=item, expected=expected)
 
 
@@ -379,34 +410,83 @@ def record_upload(stocktake, data: bytes, *, actor, at=None):
     codes = parse_scanner_file(data)
     at = at or utcnow()
     from ..audit import bulk
-    counts = {}
+    counts, tally = {}, {}
     with bulk(f"stocktake {stocktake.id} upload of {len(codes)} barcodes"):
-        for code in codes:
-            result = record_scan(stocktake, code, actor=actor, at=at, checked=True)
+        # in barcode order, so two uploads at once lock the rows in the same order (no deadlock on PostgreSQL)
+        for code in sorted(codes):
+            result = record_scan(stocktake, code, actor=actor, at=at, checked=True, tally=tally)
             counts[result.seen_as] = counts.get(result.seen_as, 0) + 1
+        _add_to_figures(stocktake, tally)
     return counts
 
 
 # -- what the count says -------------------------------------------------------------------------------------
 
+#: The live figures and their columns on ``stocktakes``.
+FIGURES = ("not_seen", *(kind.value for kind in SeenAs), "twice", "scans")
+
+
+def _add_to_figures(stocktake, delta):
+    """Move the figures by ``delta`` in the database (``n = n + d``: concurrent scans add up)."""
+    table = Stocktake.__table__
+    changes = {f"n_{key}": table.c[f"n_{key}"] + n for key, n in delta.items() if n}
+    if changes:
+        db.session.execute(sa.update(table).where(table.c.id == stocktake.id).values(**changes))
+
+
 def counts(stocktake):
-    """The live figures: expected, found, not seen yet, each kind of surprise, seen twice, scans."""
+    """The live figures as the scans left them: one row read, whatever the size of the stocktake."""
+    table = Stocktake.__table__
+    row = db.session.execute(sa.select(table.c.expected_count, *(table.c[f"n_{key}"] for key in FIGURES))
+                             .where(table.c.id == stocktake.id)).one()
+    return {"expected": row[0], **dict(zip(FIGURES, row[1:]))}
+
+
+def recount(stocktake):
+    """The live figures counted again from the entries (the truth ``counts`` must agree with).
+
+    One pass over the index ``(stocktake_id, seen_as, scans)`` without touching the table: an entry
+    not seen yet (``seen_as`` empty) is always an expected one, since a scan creates the others.
+    """
     e = StocktakeEntry
     out = {"expected": stocktake.expected_count, "not_seen": 0, "twice": 0, "scans": 0,
            **{kind.value: 0 for kind in SeenAs}}
     rows = db.session.execute(
-        sa.select(e.expected, e.seen_as, sa.func.count(), sa.func.sum(sa.case((e.scans > 1, 1), else_=0)),
-                  sa.func.sum(e.scans))
-        .where(e.stocktake_id == stocktake.id).group_by(e.expected, e.seen_as)).all()
-    for expected, seen_as, n, twice, scans in rows:
+        sa.select(e.seen_as, sa.func.count(), sa.func.sum(sa.case((e.scans > 1, 1), else_=0)), sa.func.sum(e.scans))
+        .where(e.stocktake_id == stocktake.id).group_by(e.seen_as)).all()
+    for seen_as, n, twice, scans in rows:
         if seen_as is None:
-            if expected:
-                out["not_seen"] += n
+            out["not_seen"] += n
             continue
         out[seen_as.value] += n
         out["twice"] += int(twice or 0)
         out["scans"] += int(scans or 0)
     return out
+
+
+def figure_problems():
+    """``flask check``: stocktakes whose kept figures disagree with their entries."""
+    problems = []
+    for stocktake in db.session.scalars(sa.select(Stocktake).order_by(Stocktake.id)):
+        kept, truth = counts(stocktake), recount(stocktake)
+        if kept != truth:
+            wrong = ", ".join(f"{key} {kept[key]} ≠ {truth[key]}" for key in FIGURES if kept[key] != truth[key])
+            problems.append(f"stocktake {stocktake.id} ({stocktake.name}): figures {wrong}; "
+                            "run flask check --repair to count them again")
+    return problems
+
+
+def repair_figures():
+    """Set every stocktake's figures to what its entries say."""
+    fixed = 0
+    for stocktake in db.session.scalars(sa.select(Stocktake)):
+        truth = recount(stocktake)
+        if counts(stocktake) != truth:
+            for key in FIGURES:
+                setattr(stocktake, f"n_{key}", truth[key])
+            fixed += 1
+    db.session.flush()
+    return f"{fixed} stocktakes counted again"
 
 
 def entries(stocktake, *, kinds=None, twice=False, limit=None):

@@ -279,10 +279,12 @@ def stocktake_withdraw(stocktake_id):
     return redirect(url_for("catalog.stocktake", stocktake_id=item.id, _anchor="missing"))
 
 
-@bp.route("/stocktakes/<int:stocktake_id>/report.<any(xlsx, pdf):fmt>")
+@bp.route("/stocktakes/<int:stocktake_id>/report.<fmt>")
 @staff_required("catalog.edit")
 def stocktake_report(stocktake_id, fmt):
     from . import stocktake_report as report
+    if fmt not in ("xlsx", "pdf"):
+        abort(404)
     item = _stocktake(stocktake_id)
     doc = report.build(item)
     data = report.to_xlsx(doc) if fmt == "xlsx" else report.to_pdf(doc)

@@ -65,8 +65,12 @@ def library(app, network, factories, request):
 
 
 def _counts(stocktake_id):
+    """The kept figures, after checking them against a count of the entries."""
     db.session.expire_all()
-    return st.counts(db.session.get(st.Stocktake, stocktake_id))
+    stocktake = db.session.get(st.Stocktake, stocktake_id)
+    kept = st.counts(stocktake)
+    assert kept == st.recount(stocktake)
+    return kept
 
 
 def _open(client, **fields):
@@ -115,6 +119,7 @@ def test_a_stocktake_of_5000_copies_from_opening_to_withdrawal(app, network, lib
     assert answers["unknown"]["kind"] == "unknown" and answers["unknown"]["level"] == "error"
     assert answers["again"]["kind"] == "found" and answers["again"]["detail"]
     counts = answers["again"]["counts"]
+    assert counts == _counts(stocktake_id)
     assert counts == {**counts, "expected": 4995, "found": 4900, "not_seen": 95, "on_loan": 1, "other_library": 1,
                       "withdrawn": 1, "unknown": 1, "misplaced": 0, "twice": 1, "scans": 4905}
     page = client.get(f"/catalog/stocktakes/{stocktake_id}").get_data(as_text=True)
@@ -326,3 +331,19 @@ def test_safe_text_keeps_formulas_out_of_cells():
     for text in ("=1+1", "+7 days", "-5", "@SUM(A1)", "\tx", "\rx", "＝1"):
         assert safe_text(text).startswith("\u200b") and safe_text(text)[1:] == text
     assert safe_text("Truyện Kiều") == "Truyện Kiều" and safe_text(None) == "" and safe_text(12) == "12"
+
+
+@SMALL
+def test_flask_check_finds_and_repairs_figures_that_drifted(app, network, library, runner):
+    client = app.test_client()
+    login(client, "thuthu.tvt")
+    stocktake_id = _open(client, institution=str(network.tvt.id))
+    _scan(client, stocktake_id, library["on_shelf"][0].barcode, csrf_token(client, f"/catalog/stocktakes/{stocktake_id}"))
+    assert st.figure_problems() == []
+    db.session.execute(sa.update(st.Stocktake.__table__).values(n_found=7))
+    db.session.commit()
+    assert "found 7 ≠ 1" in st.figure_problems()[0]
+    result = runner.invoke(args=["check", "--repair"])
+    assert "stocktake figures" in result.output
+    db.session.expire_all()
+    assert st.figure_problems() == [] and _counts(stocktake_id)["found"] == 1
