@@ -324,7 +324,8 @@ def record_scan(stocktake, barcode, *, actor, at=None, checked=False, tally=None
         raise DomainError(_l("“%(barcode)s” is not a barcode (letters, digits, - . / only); scan the label again.",
                              barcode=code[:60]), code="invalid")
     at = at or utcnow()
-    item = db.session.scalar(sa.select(Item).where(Item.barcode == code))
+    item = db.session.scalar(sa.select(Item).where(Item.barcode == code)
+                             .options(joinedload(Item.record), joinedload(Item.institution)))
     seen_as = judge(stocktake, item)
     actor_id = getattr(actor, "id", None)
     table = StocktakeEntry.__table__

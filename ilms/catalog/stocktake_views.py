@@ -190,8 +190,10 @@ def stocktake_scan(stocktake_id):
         abort(400)
     try:
         outcome = st.record_scan(item, form.code.data or "", actor=current_user)
-        result = _scan_message(outcome)
+        # the answer is drawn inside the scan's transaction: nothing is read twice, one write lock per scan
+        response = _answer(item, _scan_message(outcome))
         db.session.commit()
+        return response
     except DomainError as error:
         db.session.rollback()
         result = _result("error", error.message, barcode=(form.code.data or "").strip()[:40], kind=error.code)
