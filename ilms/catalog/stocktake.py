@@ -512,14 +512,15 @@ def missing(stocktake, *, limit=None):
     """Copies expected and never seen that still stand on a shelf status (shelf, call number order).
 
     A copy lent or sent away since the opening is accounted for and left out;
-    one withdrawn by this stocktake stays in the list, marked, for the report.
+    one withdrawn by this stocktake stays in the list, marked, for the report
+    (after the others, so a page showing the first ones shows those to decide on).
     """
     e = StocktakeEntry
     query = (sa.select(e).join(Item, Item.id == e.item_id)
              .where(e.stocktake_id == stocktake.id, e.expected.is_(True), e.scans == 0,
                     sa.or_(Item.status.in_(SHELF_STATUSES), e.withdrawn.is_(True)))
              .options(contains_eager(e.item).joinedload(Item.record))
-             .order_by(Item.shelf, Item.call_number, Item.barcode))
+             .order_by(e.withdrawn, Item.shelf, Item.call_number, Item.barcode))
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))

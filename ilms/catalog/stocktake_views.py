@@ -26,6 +26,8 @@ from .views import bp
 
 #: Rows of each list shown on the page; the report has them all.
 LIST_LIMIT = 200
+#: Missing copies listed for withdrawal at once (those withdrawn go to the end, the next ones come up).
+MISSING_LIMIT = 1000
 
 
 class OpenStocktakeForm(FlaskForm):
@@ -110,10 +112,11 @@ def _page_context(stocktake):
     closed = stocktake.status == st.StocktakeStatus.CLOSED
     context = {"stocktake": stocktake, "counts": st.counts(stocktake), "SeenAs": st.SeenAs,
                "Status": st.StocktakeStatus, "action_form": EmptyForm(), "limit": LIST_LIMIT,
+               "missing_limit": MISSING_LIMIT,
                "elsewhere": st.entries(stocktake, kinds=st.ELSEWHERE, limit=LIST_LIMIT),
                "twice": st.entries(stocktake, twice=True, limit=LIST_LIMIT)}
     if closed:
-        context["missing"] = st.missing(stocktake)
+        context["missing"] = st.missing(stocktake, limit=MISSING_LIMIT + 1)
         context["withdraw_form"] = WithdrawMissingForm(date=local_today()) if request.method == "GET" else \
             WithdrawMissingForm()
     else:

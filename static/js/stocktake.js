@@ -105,6 +105,15 @@
     input.focus();
   }
 
+  // "Tick every copy listed" on the closed stocktake's list of missing copies.
+  var all = document.getElementById("missing-all");
+  if (all) {
+    all.addEventListener("change", function () {
+      var boxes = document.querySelectorAll("input[type=checkbox][name=items]");
+      for (var i = 0; i < boxes.length; i++) { boxes[i].checked = all.checked; }
+    });
+  }
+
   // Other staff scan too: refresh the figures while the page is open and idle.
   window.setInterval(function () {
     if (busy || document.hidden) { return; }

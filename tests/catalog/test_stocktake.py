@@ -135,6 +135,8 @@ def test_a_stocktake_of_5000_copies_from_opening_to_withdrawal(app, network, lib
                      page=f"/catalog/stocktakes/{stocktake_id}").status_code == 302
     missing = st.missing(db.session.get(st.Stocktake, stocktake_id))
     assert sorted(e.item_id for e in missing) == sorted(i.id for i in never[:-1])
+    closed_page = client.get(f"/catalog/stocktakes/{stocktake_id}").get_data(as_text=True)
+    assert closed_page.count('name="items"') == 94 and 'id="scan"' not in closed_page
     chosen = [str(i.id) for i in never[:90]]
     response = client.post(f"/catalog/stocktakes/{stocktake_id}/withdraw", data={
         "csrf_token": csrf_token(client, f"/catalog/stocktakes/{stocktake_id}"),
@@ -144,6 +146,8 @@ def test_a_stocktake_of_5000_copies_from_opening_to_withdrawal(app, network, lib
     statuses = dict(db.session.execute(sa.select(Item.status, sa.func.count()).where(
         Item.id.in_([i.id for i in never])).group_by(Item.status)).all())
     assert statuses == {ItemStatus.WITHDRAWN: 90, ItemStatus.AVAILABLE: 4, ItemStatus.ON_LOAN: 1}
+    closed_page = client.get(f"/catalog/stocktakes/{stocktake_id}").get_data(as_text=True)
+    assert closed_page.count('name="items"') == 4
     reasons = {i.withdrawal_reason.value for i in db.session.scalars(sa.select(Item).where(
         Item.id.in_([int(c) for c in chosen])))}
     assert reasons == {"lost"}
