@@ -140,7 +140,8 @@ class Stocktake(db.Model):
         if self.location:
             parts.append(str(_l("location “%(text)s”", text=self.location)))
         if self.shelf_from or self.shelf_to:
-            parts.append(str(_l("shelves %(start)s – %(end)s", start=self.shelf_from or "…", end=self.shelf_to or "…")))
+            parts.append(str(_l("shelves %(start)s – %(end)s", start=self.shelf_from or "…",
+                                end=self.shelf_to or "…")))
         if self.call_from or self.call_to:
             parts.append(str(_l("call numbers %(start)s – %(end)s", start=self.call_from or "…",
                                 end=self.call_to or "…")))
@@ -443,51 +444,68 @@ def counts(stocktake):
     return {"expected": row[0], **dict(zip(FIGURES, row[1:]))}
 
 
-def recount(stocktake):
-    """The live figures counted again from the entries (the truth ``counts`` must agree with).
+def _figures_from_entries(execute, stocktake_ids):
+    """``{stocktake id: figures}`` counted from the entries, with ``execute`` (a session's or a connection's).
 
     One pass over the index ``(stocktake_id, seen_as, scans)`` without touching the table: an entry
     not seen yet (``seen_as`` empty) is always an expected one, since a scan creates the others.
     """
-    e = StocktakeEntry
-    out = {"expected": stocktake.expected_count, "not_seen": 0, "twice": 0, "scans": 0,
-           **{kind.value: 0 for kind in SeenAs}}
-    rows = db.session.execute(
-        sa.select(e.seen_as, sa.func.count(), sa.func.sum(sa.case((e.scans > 1, 1), else_=0)), sa.func.sum(e.scans))
-        .where(e.stocktake_id == stocktake.id).group_by(e.seen_as)).all()
-    for seen_as, n, twice, scans in rows:
+    e = StocktakeEntry.__table__
+    out = {i: {"not_seen": 0, "twice": 0, "scans": 0, **{kind.value: 0 for kind in SeenAs}} for i in stocktake_ids}
+    rows = execute(
+        sa.select(e.c.stocktake_id, e.c.seen_as, sa.func.count(), sa.func.sum(sa.case((e.c.scans > 1, 1), else_=0)),
+                  sa.func.sum(e.c.scans))
+        .where(e.c.stocktake_id.in_(list(stocktake_ids))).group_by(e.c.stocktake_id, e.c.seen_as)).all()
+    for stocktake_id, seen_as, n, twice, scans in rows:
+        figures = out[stocktake_id]
         if seen_as is None:
-            out["not_seen"] += n
+            figures["not_seen"] += n
             continue
-        out[seen_as.value] += n
-        out["twice"] += int(twice or 0)
-        out["scans"] += int(scans or 0)
+        figures[seen_as.value] += n
+        figures["twice"] += int(twice or 0)
+        figures["scans"] += int(scans or 0)
+    return out
+
+
+def recount(stocktake):
+    """The live figures counted again from the entries (the truth ``counts`` must agree with)."""
+    return {"expected": stocktake.expected_count,
+            **_figures_from_entries(db.session.execute, [stocktake.id])[stocktake.id]}
+
+
+def _disagreements(execute):
+    table = Stocktake.__table__
+    kept = {row.id: row for row in execute(sa.select(table).order_by(table.c.id)).all()}
+    truth = _figures_from_entries(execute, list(kept)) if kept else {}
+    out = []
+    for stocktake_id, row in kept.items():
+        wrong = {key: (getattr(row, f"n_{key}"), truth[stocktake_id][key]) for key in FIGURES
+                 if getattr(row, f"n_{key}") != truth[stocktake_id][key]}
+        if wrong:
+            out.append((row, wrong, truth[stocktake_id]))
     return out
 
 
 def figure_problems():
-    """``flask check``: stocktakes whose kept figures disagree with their entries."""
-    problems = []
-    for stocktake in db.session.scalars(sa.select(Stocktake).order_by(Stocktake.id)):
-        kept, truth = counts(stocktake), recount(stocktake)
-        if kept != truth:
-            wrong = ", ".join(f"{key} {kept[key]} ≠ {truth[key]}" for key in FIGURES if kept[key] != truth[key])
-            problems.append(f"stocktake {stocktake.id} ({stocktake.name}): figures {wrong}; "
-                            "run flask check --repair to count them again")
-    return problems
+    """``flask check``: stocktakes whose kept figures disagree with their entries.
+
+    It reads on a connection of its own, closed at the end, so the check never holds SQLite's write lock.
+    """
+    with db.engine.connect() as connection:
+        found = _disagreements(connection.execute)
+    return [f"stocktake {row.id} ({row.name}): figures "
+            + ", ".join(f"{key} {kept} ≠ {true}" for key, (kept, true) in wrong.items())
+            + "; --repair counts them again" for row, wrong, _truth in found]
 
 
 def repair_figures():
-    """Set every stocktake's figures to what its entries say."""
-    fixed = 0
-    for stocktake in db.session.scalars(sa.select(Stocktake)):
-        truth = recount(stocktake)
-        if counts(stocktake) != truth:
-            for key in FIGURES:
-                setattr(stocktake, f"n_{key}", truth[key])
-            fixed += 1
-    db.session.flush()
-    return f"{fixed} stocktakes counted again"
+    """Set every stocktake's figures to what its entries say (the command commits)."""
+    table = Stocktake.__table__
+    found = _disagreements(db.session.execute)
+    for row, _wrong, truth in found:
+        db.session.execute(sa.update(table).where(table.c.id == row.id)
+                           .values(**{f"n_{key}": truth[key] for key in FIGURES}))
+    return f"{len(found)} stocktakes counted again"
 
 
 def entries(stocktake, *, kinds=None, twice=False, limit=None):

@@ -44,7 +44,8 @@ def build(stocktake):
         (_("Stocktake"), stocktake.name),
         (_("Scope"), stocktake.scope_text),
         (_("State"), str(stocktake.status.label)),
-        (_("Opened"), f"{_when(stocktake.opened_at)} · {stocktake.opened_by.display_name if stocktake.opened_by else ''}"),
+        (_("Opened"), f"{_when(stocktake.opened_at)} · "
+                      f"{stocktake.opened_by.display_name if stocktake.opened_by else ''}"),
         (_("Closed"), f"{_when(stocktake.closed_at)} · {stocktake.closed_by.display_name}" if stocktake.closed_at
          else _("not yet")),
     ]

@@ -30,7 +30,8 @@ def shelves(live_app):
     with live_app.app_context():
         tvt, td = org.get_by_code("TVT"), org.get_by_code("TVH-TD")
         ours = [factories.item(tvt, title=title) for title in
-                ("Truyện cổ dân tộc Thái", "Kỹ thuật trồng chè Shan tuyết", "Dế Mèn phiêu lưu ký", "Tiếng Mông")]
+                ("Truyện cổ dân tộc Thái", "Kỹ thuật trồng chè Shan tuyết", "Dế Mèn phiêu lưu ký",
+                 "Tiếng Mông")]
         theirs = factories.item(td, title="Địa chí Tam Đường")
         data = {"ours": [i.barcode for i in ours], "theirs": theirs.barcode}
         db.session.remove()

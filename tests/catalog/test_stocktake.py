@@ -28,7 +28,8 @@ SMALL = pytest.mark.parametrize("library", [200], indirect=True)
 
 @pytest.fixture
 def library(app, network, factories, request):
-    """Thư viện tỉnh with 5,000 copies (or ``param``) on two shelves, three lent, two withdrawn; Tam Đường with ten.
+    """Thư viện tỉnh with 5,000 copies (or ``param``) on two shelves, three lent, two withdrawn;
+    Tam Đường with ten.
 
     Four titles of equal size: two of call number 895.922 on shelf “Kho mở A”, two on “Kho mở B”.
     """
@@ -36,7 +37,8 @@ def library(app, network, factories, request):
     half = size // 8
     accessioned = dt.date(2020, 1, 1)
     shelves = {"Kho mở A": [("Truyện Kiều", "895.922 NG-D"), ("Dế Mèn phiêu lưu ký", "895.922 T-H")],
-               "Kho mở B": [("Kỹ thuật trồng chè Shan tuyết", "633.72 K"), ("=HYPERLINK(\"x\")", "390.09 L")]}
+               "Kho mở B": [("Kỹ thuật trồng chè Shan tuyết", "633.72 K"),
+                            ("=HYPERLINK(\"x\")", "390.09 L")]}
     copies = {}
     for shelf, titles in shelves.items():
         for title, call in titles:
@@ -342,7 +344,8 @@ def test_flask_check_finds_and_repairs_figures_that_drifted(app, network, librar
     client = app.test_client()
     login(client, "thuthu.tvt")
     stocktake_id = _open(client, institution=str(network.tvt.id))
-    _scan(client, stocktake_id, library["on_shelf"][0].barcode, csrf_token(client, f"/catalog/stocktakes/{stocktake_id}"))
+    token = csrf_token(client, f"/catalog/stocktakes/{stocktake_id}")
+    _scan(client, stocktake_id, library["on_shelf"][0].barcode, token)
     assert st.figure_problems() == []
     db.session.execute(sa.update(st.Stocktake.__table__).values(n_found=7))
     db.session.commit()
