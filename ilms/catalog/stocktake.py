@@ -66,7 +66,7 @@ class StocktakeStatus(LabelledEnum):
     CLOSED = "closed"
 
 
-StocktakeStatus.__labels__ = {"open": _l("Scanning"), "paused": _l("Paused"), "closed": _l("Closed")}
+StocktakeStatus.__labels__ = {"open": _l("Scanning"), "paused": _l("Paused"), "closed": _l("Count closed")}
 
 STOCKTAKE_TRANSITIONS = Transitions({
     StocktakeStatus.OPEN: {StocktakeStatus.PAUSED, StocktakeStatus.CLOSED},
@@ -88,7 +88,7 @@ class SeenAs(LabelledEnum):
 
 
 SeenAs.__labels__ = {
-    "found": _l("Found"),
+    "found": _l("Found on the shelf"),
     "misplaced": _l("Outside this stocktake's shelves"),
     "other_library": _l("Belongs to another library"),
     "withdrawn": _l("Withdrawn copy"),

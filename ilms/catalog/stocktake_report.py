@@ -42,8 +42,8 @@ def build(stocktake):
     header = [
         (_("Library"), stocktake.institution.name),
         (_("Stocktake"), stocktake.name),
-        (_("Scope"), stocktake.scope_text),
-        (_("State"), str(stocktake.status.label)),
+        (_("Stocktake scope"), stocktake.scope_text),
+        (_("Stocktake state"), str(stocktake.status.label)),
         (_("Opened"), f"{_when(stocktake.opened_at)} · "
                       f"{stocktake.opened_by.display_name if stocktake.opened_by else ''}"),
         (_("Closed"), f"{_when(stocktake.closed_at)} · {stocktake.closed_by.display_name}" if stocktake.closed_at
@@ -51,7 +51,7 @@ def build(stocktake):
     ]
     figures = [
         (_("Copies expected on the shelves"), counts["expected"]),
-        (_("Found"), counts["found"]),
+        (_("Found on the shelf"), counts["found"]),
         (_("Expected but not seen"), counts["not_seen"]),
         (_("Missing at closing (still on a shelf status)"), len(missing)),
         (_("Withdrawn as lost"), sum(1 for e in missing if e.withdrawn)),
@@ -66,14 +66,14 @@ def build(stocktake):
                 item.shelf if item else "", item.price if item and item.price is not None else None]
 
     lists = [
-        (_("Missing copies"), [_("Barcode"), _("Title"), _("Call number"), _("Shelf"), _("Price (VND)"),
-                               _("Status"), _("Withdrawn as lost")],
+        (_("Copies not found"), [_("Barcode"), _("Book title"), _("Call number"), _("Shelf"), _("Price (VND)"),
+                               _("Copy status"), _("Withdrawn as lost")],
          [copy_row(e) + [str(e.item.status.label), _("yes") if e.withdrawn else ""] for e in missing]),
-        (_("Seen but belonging elsewhere"), [_("Barcode"), _("Title"), _("Call number"), _("Shelf"),
+        (_("Seen but belonging elsewhere"), [_("Barcode"), _("Book title"), _("Call number"), _("Shelf"),
                                              _("Price (VND)"), _("Seen as"), _("Owner"), _("Scans")],
          [copy_row(e) + [str(e.seen_as.label), e.item.institution.name if e.item else "", e.scans]
           for e in elsewhere]),
-        (_("Seen more than once"), [_("Barcode"), _("Title"), _("Call number"), _("Shelf"), _("Price (VND)"),
+        (_("Seen more than once"), [_("Barcode"), _("Book title"), _("Call number"), _("Shelf"), _("Price (VND)"),
                                     _("Seen as"), _("Scans")],
          [copy_row(e) + [str(e.seen_as.label), e.scans] for e in twice]),
     ]

@@ -32,7 +32,7 @@ MISSING_LIMIT = 1000
 
 class OpenStocktakeForm(FlaskForm):
     institution = SelectField(_l("Library"), validators=[DataRequired()])
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200)],
+    name = StringField(_l("Name of the stocktake"), validators=[Optional(), Length(max=200)],
                        description=_l("For example: Kiểm kê kho mở 2026"))
     location = StringField(_l("Location"), validators=[Optional(), Length(max=120)],
                            description=_l("Only shelves whose name begins with this text; empty: all."))
