@@ -68,7 +68,8 @@ def _panel_context(user):
 
 def init_app(app):
     from ..extensions import csrf
-    from . import cli, indexing, models, oai, opac, sru, views  # noqa: F401  (models: mappers; indexing: hooks)
+    from . import cli, indexing, models, oai, opac, sru, stocktake, stocktake_views, views  # noqa: F401
+    # (models, stocktake: mappers; indexing: hooks; stocktake_views: routes on views.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(opac.bp)
     # OAI-PMH and SRU are protocols for other systems: public, no cookies, nothing written (POST only reads)
@@ -79,6 +80,7 @@ def init_app(app):
     app.cli.add_command(cli.catalog_cli)
     indexing.backend_name(app)   # a wrong ILMS_SEARCH_BACKEND stops the start, not the first search
     register_check("catalog search index", indexing.index_problems, repair=indexing.repair_index)
+    register_check("stocktake figures", stocktake.figure_problems, repair=stocktake.repair_figures)
     app.jinja_env.globals.setdefault("catalog_url_with", url_with)
     app.jinja_env.globals.setdefault("material_label", material_label)
     app.jinja_env.globals.setdefault("catalog_export_url", export_url)
