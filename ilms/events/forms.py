@@ -2,9 +2,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from ..common import ethnicity
 from .models import (ActivityKind, Audience, ClubSetting, Completeness, Condition, ExhibitionKind, FestivalKind,
                      Heritage, LocationKind, Repeat)

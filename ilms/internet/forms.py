@@ -1,10 +1,11 @@
 """Forms of the internet points: sessions, computers, rules, trainings, connectivity."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
+from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
                      IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from ..common import ethnicity
 from .models import AgeBand, LinkType
 

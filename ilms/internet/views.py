@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from ..common import ethnicity
 from ..common.errors import DomainError, PermissionDenied
+from ..common.fields import parse_day
 from ..common.time import LOCAL_TZ, as_utc, local_today, to_local, utcnow
 from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
@@ -291,9 +292,9 @@ def _date_arg(name):
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        flash(_("“%(value)s” is not a date; use the date picker.", value=raw), "error")
+        return parse_day(raw)
+    except ValueError as error:
+        flash(str(error), "error")
         return None
 
 

@@ -1,9 +1,10 @@
 """Forms of the rotation pages: crates, scanning, dispatch, return, missing copies, routes, the point desk."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from .models import CrateTheme, Resolution
 
 
