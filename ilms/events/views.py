@@ -154,7 +154,7 @@ def exhibition_new():
             exhibition = services.create_exhibition(actor=current_user, code=form.code.data or None,
                                                     venue=form.venue.data or None,
                                                     venue_address=form.venue_address.data or "",
-                                                    **_exhibition_fields(form))
+                                                    new_venue=form.new_venue.data, **_exhibition_fields(form))
         except DomainError as error:
             form_error(form, error)
         else:
@@ -181,7 +181,8 @@ def exhibition_edit(exhibition_id):
             services.update_exhibition(exhibition, actor=current_user, code=form.code.data or exhibition.code,
                                        venue=None if exhibition.is_travelling and not form.venue.data
                                        else form.venue.data or None,
-                                       venue_address=form.venue_address.data or "", **_exhibition_fields(form))
+                                       venue_address=form.venue_address.data or "", new_venue=form.new_venue.data,
+                                       **_exhibition_fields(form))
         except DomainError as error:
             form_error(form, error)
         else:
@@ -255,7 +256,8 @@ def stop_add(exhibition_id):
     if form.validate_on_submit():
         try:
             stop = services.add_stop(exhibition, actor=current_user, venue=form.venue.data, host=form.host.data,
-                                     start=form.start.data, end=form.end.data, note=form.note.data or "")
+                                     start=form.start.data, end=form.end.data, note=form.note.data or "",
+                                     new_venue=form.new_venue.data)
         except DomainError as error:
             form_error(form, error)
         else:
@@ -277,7 +279,8 @@ def stop_edit(exhibition_id, stop_id):
     if form.validate_on_submit():
         try:
             services.update_stop(stop, actor=current_user, venue=form.venue.data, start=form.start.data,
-                                 end=form.end.data, host=form.host.data or "", note=form.note.data or "")
+                                 end=form.end.data, host=form.host.data or "", note=form.note.data or "",
+                                 new_venue=form.new_venue.data)
         except DomainError as error:
             form_error(form, error)
         else:
