@@ -158,13 +158,16 @@ def start():
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
+        if guest and "station" not in form.errors:
+            for errors in form.errors.values():
+                flash(str(errors[0]), "error")
+            return _redirect_screen(_station_from_form(form).institution_id)
         flash(_("Scan or type the reader's card, or start a guest session."), "error")
         return redirect(url_for("internet.index", institution=request.form.get("institution") or None))
     station = _station_from_form(form)
     try:
         if guest:
-            session = services.start_session(station, actor=current_user, guest={
-                "age_band": form.age_band.data, "sex": form.sex.data, "ethnicity": form.ethnicity.data})
+            session = services.start_session(station, actor=current_user, guest=form.answers())
         else:
             session = services.start_session(station, actor=current_user, card=form.card.data)
         db.session.commit()
