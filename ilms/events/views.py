@@ -142,12 +142,21 @@ def _exhibition_fields(form):
                 opens_at=form.opens_at.data, closes_at=form.closes_at.data)
 
 
+def _usual_kind(user):
+    """What an institution usually plans: a library a book display, a museum or cultural centre an exhibition."""
+    kind = user.institution.kind.value if user.institution is not None else None
+    library = kind in ("provincial_library", "district_library", "postal_cultural_point")
+    return ExhibitionKind.LIBRARY_DISPLAY if library else ExhibitionKind.THEMATIC
+
+
 @bp.route("/exhibitions/new", methods=["GET", "POST"])
 @staff_required(services.CAPABILITY)
 def exhibition_new():
     form = ExhibitionForm()
     if request.method == "GET" and request.args.get("kind") in {k.value for k in ExhibitionKind}:
         form.kind.data = request.args["kind"]
+    elif request.method == "GET":
+        form.kind.data = _usual_kind(current_user).value
     _institution_choices(form.institution)
     if form.validate_on_submit():
         try:
@@ -1011,5 +1020,8 @@ def panel_context(user):
     today = local_today()
     ids = sorted(user.scope_ids()) if getattr(user, "institution_id", None) else None
     items = calendar.items_between(today, today + dt.timedelta(days=14), ids)
-    return {"upcoming": items[:8], "more": max(0, len(items) - 8)}
+    # What began before today is running, not coming up: listed apart, with its last day, never a past date.
+    running = [item for item in items if item.start < today]
+    upcoming = [item for item in items if item.start >= today]
+    return {"upcoming": upcoming[:8], "more": max(0, len(upcoming) - 8), "running": running[:8], "today": today}
 
