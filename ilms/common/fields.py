@@ -88,3 +88,63 @@ class DateField(fields.DateField):
         except ValueError as error:
             self.data = None
             raise ValueError(str(error)) from None
+
+
+#: What the person sees in an empty date-and-time box.
+DATETIME_HINT = _l("dd/mm/yyyy hh:mm")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_day_time(text):
+    """Naive local ``datetime`` from "05/03/2024 07:00" (also "2024-03-05T07:00"); ``None`` if empty.
+
+    The time is on the 24-hour clock, as ILMS prints it. Raises ``ValueError`` with a sentence to act on.
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    day_part, _sep, time_part = text.replace("T", " ").partition(" ")
+    match = _TIME.match(time_part.strip())
+    if not match:
+        raise ValueError(_("“%(text)s” is not a day and a time: type day/month/year hours:minutes, "
+                           "e.g. 12/08/2026 14:30.", text=text[:40]))
+    day = parse_day(day_part)
+    hours, minutes = int(match.group(1)), int(match.group(2))
+    if hours > 23 or minutes > 59:
+        raise ValueError(_("“%(text)s” is not a time of the day (00:00 to 23:59).", text=text[:40]))
+    return dt.datetime.combine(day, dt.time(hours, minutes))
+
+
+class DayTimeInput(TextInput):
+    """A text box for "dd/mm/yyyy hh:mm" (24-hour clock), the format shown inside it."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("placeholder", str(DATETIME_HINT))
+        kwargs.setdefault("title", str(DATETIME_HINT))
+        kwargs.setdefault("maxlength", 20)
+        kwargs.setdefault("autocomplete", "off")
+        kwargs.setdefault("data-date", "dmy-hm")
+        return super().__call__(field, **kwargs)
+
+
+class DateTimeField(fields.DateTimeField):
+    """A local date and time typed "dd/mm/yyyy hh:mm" (``format`` is accepted and ignored)."""
+
+    widget = DayTimeInput()
+
+    def __init__(self, label=None, validators=None, format=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y %H:%M") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        try:
+            self.data = parse_day_time(" ".join(valuelist))
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(error)) from None

@@ -1,11 +1,11 @@
 """Forms of the internet points: sessions, computers, rules, trainings, connectivity."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField,
                      IntegerField, SelectField, StringField, TextAreaField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..common.fields import DateField
+from ..common.fields import DateField, DateTimeField
 from ..common import ethnicity
 from .models import AgeBand, LinkType
 
@@ -83,7 +83,7 @@ class VoidForm(FlaskForm):
 
 
 class StopAtForm(FlaskForm):
-    ended_at = DateTimeLocalField(_l("Ended at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ended_at = DateTimeField(_l("Ended at"), validators=[DataRequired()])
 
 
 class StationForm(FlaskForm):

@@ -1,5 +1,6 @@
 """Every date box is typed day/month/year, whatever the browser's language (a browser's own date picker shows
 mm/dd/yyyy in English, and "12/08/2026" was read as 8 December)."""
+import ast
 import datetime as dt
 import re
 from pathlib import Path
@@ -44,10 +45,11 @@ def test_a_form_shows_a_text_box_with_the_format_and_reads_it_day_first(app):
 
 def test_no_page_or_form_uses_the_browsers_date_picker():
     pickers = [str(path.relative_to(ROOT)) for path in (ROOT / "templates").rglob("*.html")
-               if re.search(r"type=[\"']?date[\"' >]", path.read_text(encoding="utf-8"))]
-    wtforms_dates = [str(path.relative_to(ROOT)) for path in (ROOT / "ilms").rglob("forms.py")
-                     if re.search(r"from wtforms(\.fields)? import [^\n]*\bDateField\b|wtforms\.DateField",
-                                  path.read_text(encoding="utf-8"))]
+               if re.search(r"type=[\"']?(date|datetime-local)[\"' >]", path.read_text(encoding="utf-8"))]
+    wtforms_dates = [f"{path.relative_to(ROOT)}: {alias.name}" for path in (ROOT / "ilms").rglob("*.py")
+                     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                     if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("wtforms")
+                     for alias in node.names if alias.name in ("DateField", "DateTimeLocalField", "DateTimeField")]
     assert not pickers and not wtforms_dates, (pickers, wtforms_dates)
 
 
@@ -65,3 +67,13 @@ def test_a_tally_typed_12_08_2026_is_counted_on_12_august(app, factories):
     answer = post_form(client, "/circulation/visits", {"date": "12/08/2026", "kind": "visits", "count": "3"})
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
     assert db.session.scalars(db.select(Tally.date)).all() == [dt.date(2026, 8, 12)]
+
+
+def test_a_day_and_time_is_typed_day_month_year_on_the_24_hour_clock(app):
+    from ilms.common.fields import parse_day_time
+    assert parse_day_time("05/03/2024 07:00") == parse_day_time("2024-03-05T07:00") == dt.datetime(2024, 3, 5, 7, 0)
+    assert parse_day_time("5/3/2024 19:05") == dt.datetime(2024, 3, 5, 19, 5)
+    with app.test_request_context():
+        for text in ("05/03/2024", "05/03/2024 7pm", "05/03/2024 24:00", "03/05/2024T25:00"):
+            with pytest.raises(ValueError):
+                parse_day_time(text)
