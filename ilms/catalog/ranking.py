@@ -54,7 +54,7 @@ def query_syllables(text):
 
 def applies(query):
     """Relevance order, words to rank by, and a page inside the window."""
-    return (query.sort == "relevance" and query.page * min(query.per_page, WINDOW) <= WINDOW
+    return (query.sort == "relevance" and query.page * query.per_page <= WINDOW
             and bool(query_syllables(query.text)))
 
 
@@ -102,8 +102,7 @@ def search(backend, query):
     """``backend.search(query)`` with the first ``WINDOW`` hits re-ranked (see the module's docstring)."""
     if not applies(query):
         return backend.search(query)
-    per_page = min(query.per_page, WINDOW)
     window = backend.search(replace(query, page=1, per_page=WINDOW))
-    start = (query.page - 1) * per_page
+    start = (query.page - 1) * query.per_page
     ordered = rerank(window.ids, query.text)
-    return replace(window, ids=ordered[start:start + per_page], page=query.page, per_page=per_page)
+    return replace(window, ids=ordered[start:start + query.per_page], page=query.page, per_page=query.per_page)

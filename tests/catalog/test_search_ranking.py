@@ -79,3 +79,12 @@ def test_the_score_counts_typed_pairs_folded_pairs_and_typed_syllables():
     assert score(["điện", "biên"], ["Dien Bien", ""]) == (0, 1, 0)
     assert score(["điện", "biên"], ["hồ thủy điện", "Lò Văn Biến"]) == (0, 0, 1)
     assert score(["dien", "bien"], ["Điện Biên", ""]) == (1, 1, 2)
+
+
+def test_a_page_larger_than_the_window_keeps_its_size_and_the_backends_order(app):
+    from ilms.catalog.ranking import WINDOW, applies
+    assert applies(SearchQuery(text="Điện Biên", per_page=20, page=3))
+    assert not applies(SearchQuery(text="Điện Biên", per_page=20, page=WINDOW // 20 + 1))
+    assert not applies(SearchQuery(text="Điện Biên", per_page=100))
+    assert not applies(SearchQuery(text="Điện Biên", sort="title"))
+    assert not applies(SearchQuery(text="-bien"))
