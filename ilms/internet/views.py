@@ -1,6 +1,5 @@
 """Staff screens of the internet points: the sessions screen, the log, computers, rules, trainings,
 connectivity and utilisation."""
-import datetime as dt
 import hashlib
 
 import sqlalchemy as sa

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
-from tests.browser.walk import DESK, PHONE, Shots, focused, in_view, open_window, sideways_scroll
+from tests.browser.walk import DESK, PHONE, Shots, focused, open_window, sideways_scroll
 
 pytestmark = pytest.mark.browser
 
