@@ -45,7 +45,8 @@ def parse_day(text):
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(_("“%(text)s” is not a day of the calendar: type day/month/year, e.g. 12/08/2026.", text=text[:40])) from None
+        raise ValueError(_("“%(text)s” is not a day of the calendar: type day/month/year, e.g. 12/08/2026.",
+                           text=text[:40])) from None
 
 
 def day_text(day):

@@ -39,10 +39,12 @@ def test_travelling_exhibition_stops_and_visitors_through_the_pages(client, fact
     staff(factories, network)
     login(client, "events1")
     page = f"/events/exhibitions/{tour.id}"
-    ok = post_form(client, f"{page}/stops", {"stop-venue": "Trường PTDTNT tỉnh", "stop-new_venue": "y", "stop-host": "Trường PTDTNT",
+    ok = post_form(client, f"{page}/stops", {"stop-venue": "Trường PTDTNT tỉnh", "stop-new_venue": "y",
+                                             "stop-host": "Trường PTDTNT",
                                              "stop-start": "2024-03-01", "stop-end": "2024-03-10"}, page=page)
     assert ok.status_code == 302
-    bad = post_form(client, f"{page}/stops", {"stop-venue": "Trường B", "stop-new_venue": "y", "stop-start": "2024-05-25",
+    bad = post_form(client, f"{page}/stops", {"stop-venue": "Trường B", "stop-new_venue": "y",
+                                              "stop-start": "2024-05-25",
                                               "stop-end": "2024-06-05"}, page=page)
     assert bad.status_code == 400 and "within the exhibition" in bad.get_data(as_text=True)
     stop = db.session.scalar(sa.select(ExhibitionStop))
