@@ -16,6 +16,8 @@ Rows (each query once to warm up, then timed):
 - staff search page: ``GET /catalog/?q=...`` through the Flask test client,
   signed in (database reads, availability per library, facets, HTML)
 - OPAC search page: ``GET /opac/?q=...`` through the Flask test client
+- ILMS search re-ranked: the backend's first 100 hits re-ordered by ``catalog.ranking`` (what both pages
+  now call), to set beside "ILMS backend search"
 """
 from __future__ import annotations
 
@@ -183,6 +185,12 @@ def main():
         with backend_app.app_context():
             return indexing.backend().search(services.query_from_args(query))
 
+    def ilms_reranked(query):
+        """What the pages call: the backend's first 100 hits re-ranked (diacritics as typed, adjacent syllables)."""
+        from ilms.catalog import ranking, services
+        with backend_app.app_context():
+            return ranking.search(indexing.backend(), services.query_from_args(query))
+
     staff = app.test_client()
     with app.app_context():
         login(staff, "bench", "bench-pass-1")
@@ -199,7 +207,8 @@ def main():
     for name, fn in (("bare whoosh (MultifieldParser, top 20)", bare),
                      ("ILMS backend search (facets, filters)", ilms_backend),
                      ("staff search page /catalog/ (test client)", page(staff, "/catalog/")),
-                     ("OPAC search page /opac/ (test client)", page(opac, "/opac/"))):
+                     ("OPAC search page /opac/ (test client)", page(opac, "/opac/")),
+                     ("ILMS search re-ranked (catalog.ranking)", ilms_reranked)):
         for query in queries:   # warm up: caches, facet masks, compiled templates
             fn(query)
         samples, wall = time_each(fn, queries)

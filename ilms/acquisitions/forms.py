@@ -1,9 +1,10 @@
 """Forms of acquisitions and periodicals."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from ..catalog.models import AcquisitionSource
 from .models import Frequency, FundKind, PartyKind, SerialKind
 

@@ -1,8 +1,10 @@
 """The filter form of the audit trail page (GET, so no CSRF token)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
+
+from ..common.fields import DateField
 
 ACTION_LABELS = {
     "insert": _l("created"),

@@ -328,10 +328,10 @@ def search(query):
     The page's records come from the database (titles, and availability
     from ``availability``); the index only says which ones and how many.
     """
-    from . import indexing
+    from . import indexing, ranking
     from .search import SearchResult, SearchUnavailable
     try:
-        result = indexing.backend().search(query)
+        result = ranking.search(indexing.backend(), query)
         ok = True
     except SearchUnavailable:
         result, ok = SearchResult(ids=[], total=0, page=query.page, per_page=query.per_page), False

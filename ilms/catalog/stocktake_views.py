@@ -13,10 +13,11 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField
+from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..common.errors import DomainError
+from ..common.fields import DateField
 from ..common.time import local_today
 from ..common.web import EmptyForm, form_error, staff_required
 from ..extensions import db

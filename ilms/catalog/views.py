@@ -224,10 +224,13 @@ def withdraw(item_id):
 def find_item():
     """Go to a copy's record by its barcode (a scanner in the search box of the catalogue)."""
     barcode = request.args.get("barcode", "")
+    if not barcode.strip():
+        flash(_("The barcode box is empty: scan or type the copy’s barcode, then press “Open the copy”."), "error")
+        return redirect(url_for("catalog.index"))
     item = services.item_by_barcode(barcode, required=False)
     if item is None:
         flash(_("No copy has the barcode %(barcode)s. Check the label, or scan it again.",
-                barcode=barcode.strip() or "—"), "error")
+                barcode=barcode.strip()[:60]), "error")
         return redirect(url_for("catalog.index"))
     return redirect(url_for("catalog.record", record_id=item.record_id, _anchor=f"item-{item.id}"))
 

@@ -1,10 +1,10 @@
 """Forms of the desk: the scan box, holds, tallies, loan rules, settings, closed days."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, HiddenField, IntegerField, PasswordField, SelectField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from ..catalog.models import MaterialType
 from ..patrons.models import NoticeChannel, PatronCategory
 from .models import TallyKind

@@ -2,9 +2,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from ..common import ethnicity
 from .models import (ActivityKind, Audience, ClubSetting, Completeness, Condition, ExhibitionKind, FestivalKind,
                      Heritage, LocationKind, Repeat)
@@ -35,6 +36,7 @@ class ExhibitionForm(FlaskForm):
     closes_at = TimeField(_l("Closes at"), validators=[Optional()])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)],
                         render_kw={"list": "venue-names", "autocomplete": "off"})
+    new_venue = BooleanField(_l("New venue: add it to the list of venues"))
     venue_address = StringField(_l("Venue address (new venues)"), validators=[Optional(), Length(max=300)])
     code = StringField(_l("Code"), validators=[Optional(), Length(max=40)])
 
@@ -42,6 +44,7 @@ class ExhibitionForm(FlaskForm):
 class StopForm(FlaskForm):
     venue = StringField(_l("Venue"), validators=[DataRequired(), Length(max=200)],
                         render_kw={"list": "venue-names", "autocomplete": "off"})
+    new_venue = BooleanField(_l("New venue: add it to the list of venues"))
     host = StringField(_l("Host (partner unit)"), validators=[Optional(), Length(max=200)])
     start = _date(_l("First day"))
     end = _date(_l("Last day"))

@@ -5,6 +5,8 @@ an event's time of day (``Time`` columns) is a wall-clock time in Lai Châu,
 not an instant. Instants built from them (iCalendar feeds) go through
 ``common.time.local_datetime``.
 """
+import re
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import relationship
@@ -77,9 +79,20 @@ class Venue(db.Model):
         return self.name
 
 
+_DASH = re.compile(r"\s*[-\u2010\u2011\u2012\u2013\u2014\u2015\u2212]\s*")
+
+
+def venue_key(name):
+    """How two venue names are compared: folded (no diacritics, case), every dash one "-", spaces single.
+
+    "Nhà trưng bày – tầng 1", "nha trung bay - tang 1" and "Nhà trưng bày–Tầng 1" are one hall.
+    """
+    return _DASH.sub(" - ", fold(name or "")).strip()[:200]
+
+
 @sa.event.listens_for(Venue.name, "set", retval=True)
 def _venue_keys(target, value, oldvalue, initiator):
-    target.name_folded = fold(value or "")[:200]
+    target.name_folded = venue_key(value)
     return value
 
 

@@ -8,6 +8,7 @@ that says what to fix.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ from .models import (EXHIBITION_TRANSITIONS, VENUE_EXCLUSIVE_KINDS, Activity, Ac
                      Artifact, ArtifactImage, ArtifactMovement, Audience, Club, ClubSetting, Collection,
                      Completeness, Condition, Course, Exhibition, ExhibitionKind, ExhibitionStatus,
                      ExhibitionStop, FeaturedArtifact, FeaturedRecord, Festival, FestivalKind, Heritage,
-                     LocationKind, Repeat, Venue, VisitorCount)
+                     LocationKind, Repeat, Venue, VisitorCount, venue_key)
 
 CAPABILITY = "events.edit"
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-./_]{0,39}$")
@@ -171,15 +172,36 @@ def get_venue(venue_id):
 
 
 def find_venue(name):
-    key = fold(name or "")
-    return db.session.scalar(sa.select(Venue).where(Venue.name_folded == key)) if key else None
+    """The venue called ``name``, compared with ``models.venue_key`` (diacritics, case, dashes and spaces aside)."""
+    key = venue_key(name)
+    if not key:
+        return None
+    venue = db.session.scalar(sa.select(Venue).where(Venue.name_folded == key))
+    if venue is None:  # rows keyed before dashes were normalised: few venues, compare them all
+        venue = next((v for v in db.session.scalars(sa.select(Venue).order_by(Venue.id)) if venue_key(v.name) == key),
+                     None)
+    return venue
 
 
-def find_or_create_venue(name, *, address="", institution=None, field="venue"):
-    """The venue of that name (diacritics and case ignored), made on first use."""
+def find_or_create_venue(name, *, address="", institution=None, field="venue", create=True):
+    """The venue of that name (see ``find_venue``); made on first use only when ``create``.
+
+    Staff pages pass ``create`` only when the person ticked "new venue": a venue is chosen from the list,
+    and a name that matches none is refused with the nearest names, so a typo cannot book a hall twice
+    (imports and the demo keep naming venues freely).
+    """
     text = _required_text(name, _l("Give the venue."), field, 200)
     venue = find_venue(text)
     if venue is None:
+        if not create:
+            names = {venue_key(n): n for n in venue_names()}
+            near = difflib.get_close_matches(venue_key(text), names, n=3, cutoff=0.75)
+            if near:
+                raise DomainError(_l("No venue is called “%(name)s”. Did you mean %(names)s? Choose it from the list, "
+                                  "or tick “New venue” to add this one.", name=text,
+                                  names=", ".join(f"“{names[k]}”" for k in near)), field=field)
+            raise DomainError(_l("No venue is called “%(name)s”. Choose one from the list, or tick “New venue” "
+                              "to add it.", name=text), field=field)
         venue = Venue(name=text, address=_optional_text(address, "venue_address", 300),
                       institution_id=institution.id if institution is not None else None)
         db.session.add(venue)
@@ -284,7 +306,7 @@ EXHIBITION_FIELDS = {"title", "theme", "description", "partners", "start", "end"
 
 
 def create_exhibition(*, actor, institution, kind, title, start, end, code=None, venue=None, venue_address="",
-                      **fields):
+                      new_venue=True, **fields):
     """Plan an exhibition. A travelling one given a venue gets it as its first stop."""
     institution = _institution(institution)
     _edit(actor, institution)
@@ -306,7 +328,8 @@ def create_exhibition(*, actor, institution, kind, title, start, end, code=None,
         place = None
         if venue:
             place = venue if isinstance(venue, Venue) else find_or_create_venue(
-                venue, address=venue_address, institution=None if kind == ExhibitionKind.MOBILE else institution)
+                venue, address=venue_address, institution=None if kind == ExhibitionKind.MOBILE else institution,
+                create=new_venue)
             if kind != ExhibitionKind.MOBILE:
                 if kind in VENUE_EXCLUSIVE_KINDS:
                     check_venue_free(place, exhibition.start, exhibition.end)
@@ -319,7 +342,7 @@ def create_exhibition(*, actor, institution, kind, title, start, end, code=None,
     return exhibition
 
 
-def update_exhibition(exhibition, *, actor, venue=..., venue_address="", **fields):
+def update_exhibition(exhibition, *, actor, venue=..., venue_address="", new_venue=True, **fields):
     """Change what was planned; the venue stays free-checked for the new dates."""
     _edit(actor, exhibition.institution)
     unknown = set(fields) - EXHIBITION_FIELDS
@@ -355,7 +378,7 @@ def update_exhibition(exhibition, *, actor, venue=..., venue_address="", **field
                                   field="venue")
             else:
                 place = venue if isinstance(venue, Venue) else find_or_create_venue(
-                    venue, address=venue_address, institution=institution)
+                    venue, address=venue_address, institution=institution, create=new_venue)
                 exhibition.venue_id = place.id
         if exhibition.venue_id and exhibition.kind in VENUE_EXCLUSIVE_KINDS:
             check_venue_free(db.session.get(Venue, exhibition.venue_id), exhibition.start, exhibition.end,
@@ -410,14 +433,14 @@ def get_stop(exhibition, stop_id):
     return stop
 
 
-def add_stop(exhibition, *, actor, venue, start, end, host="", note="", widen=False):
+def add_stop(exhibition, *, actor, venue, start, end, host="", note="", widen=False, new_venue=True):
     """Add a venue stop to a travelling exhibition; ``widen`` stretches the exhibition's dates (imports)."""
     _edit(actor, exhibition.institution)
     _live(exhibition)
     if not exhibition.is_travelling:
         raise DomainError(_l("Only a travelling exhibition has venue stops; this one is held at one venue."))
     start, end = _date_range(start, end)
-    place = venue if isinstance(venue, Venue) else find_or_create_venue(venue)
+    place = venue if isinstance(venue, Venue) else find_or_create_venue(venue, create=new_venue)
     if widen:
         exhibition.start, exhibition.end = min(exhibition.start, start), max(exhibition.end, end)
     elif start < exhibition.start or end > exhibition.end:
@@ -433,14 +456,14 @@ def add_stop(exhibition, *, actor, venue, start, end, host="", note="", widen=Fa
     return stop
 
 
-def update_stop(stop, *, actor, venue=None, start=None, end=None, host=None, note=None):
+def update_stop(stop, *, actor, venue=None, start=None, end=None, host=None, note=None, new_venue=True):
     exhibition = stop.exhibition
     _edit(actor, exhibition.institution)
     _live(exhibition)
     with db.session.no_autoflush:
         place = stop.venue
         if venue:
-            place = venue if isinstance(venue, Venue) else find_or_create_venue(venue)
+            place = venue if isinstance(venue, Venue) else find_or_create_venue(venue, create=new_venue)
         first, last = _date_range(start or stop.start, end or stop.end)
         if first < exhibition.start or last > exhibition.end:
             raise DomainError(_l("A stop must fall within the exhibition's dates (%(start)s–%(end)s); "

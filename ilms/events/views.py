@@ -142,19 +142,28 @@ def _exhibition_fields(form):
                 opens_at=form.opens_at.data, closes_at=form.closes_at.data)
 
 
+def _usual_kind(user):
+    """What an institution usually plans: a library a book display, a museum or cultural centre an exhibition."""
+    kind = user.institution.kind.value if user.institution is not None else None
+    library = kind in ("provincial_library", "district_library", "postal_cultural_point")
+    return ExhibitionKind.LIBRARY_DISPLAY if library else ExhibitionKind.THEMATIC
+
+
 @bp.route("/exhibitions/new", methods=["GET", "POST"])
 @staff_required(services.CAPABILITY)
 def exhibition_new():
     form = ExhibitionForm()
     if request.method == "GET" and request.args.get("kind") in {k.value for k in ExhibitionKind}:
         form.kind.data = request.args["kind"]
+    elif request.method == "GET":
+        form.kind.data = _usual_kind(current_user).value
     _institution_choices(form.institution)
     if form.validate_on_submit():
         try:
             exhibition = services.create_exhibition(actor=current_user, code=form.code.data or None,
                                                     venue=form.venue.data or None,
                                                     venue_address=form.venue_address.data or "",
-                                                    **_exhibition_fields(form))
+                                                    new_venue=form.new_venue.data, **_exhibition_fields(form))
         except DomainError as error:
             form_error(form, error)
         else:
@@ -181,7 +190,8 @@ def exhibition_edit(exhibition_id):
             services.update_exhibition(exhibition, actor=current_user, code=form.code.data or exhibition.code,
                                        venue=None if exhibition.is_travelling and not form.venue.data
                                        else form.venue.data or None,
-                                       venue_address=form.venue_address.data or "", **_exhibition_fields(form))
+                                       venue_address=form.venue_address.data or "", new_venue=form.new_venue.data,
+                                       **_exhibition_fields(form))
         except DomainError as error:
             form_error(form, error)
         else:
@@ -255,7 +265,8 @@ def stop_add(exhibition_id):
     if form.validate_on_submit():
         try:
             stop = services.add_stop(exhibition, actor=current_user, venue=form.venue.data, host=form.host.data,
-                                     start=form.start.data, end=form.end.data, note=form.note.data or "")
+                                     start=form.start.data, end=form.end.data, note=form.note.data or "",
+                                     new_venue=form.new_venue.data)
         except DomainError as error:
             form_error(form, error)
         else:
@@ -277,7 +288,8 @@ def stop_edit(exhibition_id, stop_id):
     if form.validate_on_submit():
         try:
             services.update_stop(stop, actor=current_user, venue=form.venue.data, start=form.start.data,
-                                 end=form.end.data, host=form.host.data or "", note=form.note.data or "")
+                                 end=form.end.data, host=form.host.data or "", note=form.note.data or "",
+                                 new_venue=form.new_venue.data)
         except DomainError as error:
             form_error(form, error)
         else:
@@ -1008,5 +1020,8 @@ def panel_context(user):
     today = local_today()
     ids = sorted(user.scope_ids()) if getattr(user, "institution_id", None) else None
     items = calendar.items_between(today, today + dt.timedelta(days=14), ids)
-    return {"upcoming": items[:8], "more": max(0, len(items) - 8)}
+    # What began before today is running, not coming up: listed apart, with its last day, never a past date.
+    running = [item for item in items if item.start < today]
+    upcoming = [item for item in items if item.start >= today]
+    return {"upcoming": upcoming[:8], "more": max(0, len(upcoming) - 8), "running": running[:8], "today": today}
 

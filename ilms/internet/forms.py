@@ -1,10 +1,11 @@
 """Forms of the internet points: sessions, computers, rules, trainings, connectivity."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField, HiddenField,
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField,
                      IntegerField, SelectField, StringField, TextAreaField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from ..common.fields import DateField, DateTimeField
 from ..common import ethnicity
 from .models import AgeBand, LinkType
 
@@ -31,11 +32,45 @@ class CardStartForm(FlaskForm):
     card = StringField(_l("Reader card"), validators=[DataRequired(), Length(max=40)])
 
 
+#: The answer staff give for a question they did not ask a guest (stored as nothing, but chosen on purpose).
+NOT_ASKED = "-"
+#: Quick buttons on the guest form: Lai Châu's largest groups; the others are in a list beside them.
+QUICK_GROUPS = LOCAL_GROUPS[:6]
+
+
 class GuestStartForm(FlaskForm):
+    """A guest without a card: age band, sex and ethnic group are asked (the minority figures count them).
+
+    Each question needs an answer or an explicit "not asked", so a blank is a choice and not an oversight;
+    "not asked" is stored as nothing, as before. The ethnic group is a quick button for Lai Châu's main
+    groups or a pick from the full list (which wins when both are given).
+    """
+
     station = HiddenField(validators=[DataRequired()])
-    age_band = SelectField(_l("Age"), choices=[("", "—")] + AgeBand.choices(), validators=[Optional()])
-    sex = SelectField(_l("Sex"), choices=sex_choices(), validators=[Optional()])
-    ethnicity = SelectField(_l("Ethnic group"), choices=ethnic_choices(), validators=[Optional()])
+    age_band = SelectField(_l("Age"), choices=AgeBand.choices() + [(NOT_ASKED, _l("Not asked"))],
+                           validators=[InputRequired(_l("Choose the guest's age, or “Not asked”."))])
+    sex = SelectField(_l("Sex"), choices=[("F", _l("Female")), ("M", _l("Male")), (NOT_ASKED, _l("Not asked"))],
+                      validators=[InputRequired(_l("Choose the guest's sex, or “Not asked”."))])
+    ethnicity = SelectField(_l("Ethnic group"), choices=[(code, ethnicity.name_of(code)) for code in QUICK_GROUPS]
+                            + [(NOT_ASKED, _l("Not asked"))], validate_choice=False)
+    ethnicity_other = SelectField(_l("Another group"), choices=ethnic_choices(), validators=[Optional()])
+
+    def validate_ethnicity(self, field):
+        if self.ethnicity_other.data:
+            return
+        if not field.data:
+            raise ValidationError(_l("Choose the guest's ethnic group, or “Not asked”."))
+        if field.data != NOT_ASKED and ethnicity.by_code(field.data) is None:
+            raise ValidationError(_l("Choose the guest's ethnic group from the buttons or the list."))
+
+    def answers(self):
+        """The guest's details for ``services.start_session`` ("not asked" is nothing)."""
+        group = self.ethnicity_other.data or self.ethnicity.data
+        return {"age_band": _asked(self.age_band.data), "sex": _asked(self.sex.data), "ethnicity": _asked(group)}
+
+
+def _asked(value):
+    return None if value in (NOT_ASKED, "", None) else value
 
 
 class ScanForm(FlaskForm):
@@ -48,7 +83,7 @@ class VoidForm(FlaskForm):
 
 
 class StopAtForm(FlaskForm):
-    ended_at = DateTimeLocalField(_l("Ended at"), format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    ended_at = DateTimeField(_l("Ended at"), validators=[DataRequired()])
 
 
 class StationForm(FlaskForm):

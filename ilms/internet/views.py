@@ -1,6 +1,5 @@
 """Staff screens of the internet points: the sessions screen, the log, computers, rules, trainings,
 connectivity and utilisation."""
-import datetime as dt
 import hashlib
 
 import sqlalchemy as sa
@@ -10,6 +9,7 @@ from flask_login import current_user
 
 from ..common import ethnicity
 from ..common.errors import DomainError, PermissionDenied
+from ..common.fields import parse_day
 from ..common.time import LOCAL_TZ, as_utc, local_today, to_local, utcnow
 from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
@@ -157,13 +157,16 @@ def start():
     if not form.validate_on_submit():
         if "csrf_token" in form.errors:
             abort(400)
+        if guest and "station" not in form.errors:
+            for errors in form.errors.values():
+                flash(str(errors[0]), "error")
+            return _redirect_screen(_station_from_form(form).institution_id)
         flash(_("Scan or type the reader's card, or start a guest session."), "error")
         return redirect(url_for("internet.index", institution=request.form.get("institution") or None))
     station = _station_from_form(form)
     try:
         if guest:
-            session = services.start_session(station, actor=current_user, guest={
-                "age_band": form.age_band.data, "sex": form.sex.data, "ethnicity": form.ethnicity.data})
+            session = services.start_session(station, actor=current_user, guest=form.answers())
         else:
             session = services.start_session(station, actor=current_user, card=form.card.data)
         db.session.commit()
@@ -291,9 +294,9 @@ def _date_arg(name):
     if not raw:
         return None
     try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        flash(_("“%(value)s” is not a date; use the date picker.", value=raw), "error")
+        return parse_day(raw)
+    except ValueError as error:
+        flash(str(error), "error")
         return None
 
 

@@ -1,9 +1,10 @@
 """Forms for readers: registration and editing, card renewal and replacement, blocks."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from ..common import ethnicity
 from .models import BlockKind, NoticeChannel, PatronCategory, Sex
 

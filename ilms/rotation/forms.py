@@ -1,9 +1,10 @@
 """Forms of the rotation pages: crates, scanning, dispatch, return, missing copies, routes, the point desk."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from .models import CrateTheme, Resolution
 
 
@@ -31,7 +32,10 @@ class NoteForm(FlaskForm):
 
 
 class ResolveForm(FlaskForm):
-    resolution = SelectField(_l("What became of it"), choices=Resolution.choices())
+    #: Nothing chosen at first: "found" preselected beside Save settled copies nobody had found.
+    resolution = SelectField(_l("What became of it"), choices=[("", _l("— choose —"))] + Resolution.choices(),
+                             validators=[InputRequired(message=_l("Choose what became of the copy (found, lost or "
+                                                                  "found damaged), then save."))])
     into_crate = BooleanField(_l("Put it back in its crate if the crate is at the library"), default=True)
 
 
@@ -51,11 +55,12 @@ class LendForm(FlaskForm):
 
 
 class BackForm(FlaskForm):
-    barcode = StringField(_l("Copy brought back"), validators=[DataRequired(), Length(max=60)])
+    #: Its own id: the lending form's copy box is "barcode" on the same page (a label finds its box by id).
+    barcode = StringField(_l("Copy brought back"), id="back-barcode", validators=[DataRequired(), Length(max=60)])
 
 
 class VisitForm(FlaskForm):
-    card = StringField(_l("Reader card"), validators=[DataRequired(), Length(max=60)])
+    card = StringField(_l("Reader card"), id="visit-card", validators=[DataRequired(), Length(max=60)])
 
 
 class FindForm(FlaskForm):

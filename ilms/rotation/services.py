@@ -905,8 +905,9 @@ def dispatch_points(crate):
 class PointHoldings:
     point: Institution
     trips: list          # open dispatches to the point
-    in_rotation: int     # copies "in rotation" there now
+    in_rotation: int     # copies "in rotation" there now, in crates the point has received
     on_loan: int         # copies of crates lent to readers there now
+    on_way: int = 0      # copies in crates sent to the point and not yet received (not there yet)
 
     @property
     def copies(self):
@@ -914,13 +915,24 @@ class PointHoldings:
 
 
 def holdings(points):
-    """What each point holds now: its crates, copies on the shelf and copies lent to readers."""
+    """What each point holds now: its crates, copies on the shelf and copies lent to readers.
+
+    A dispatched copy is "in rotation" at the point from the moment it leaves, but until the point confirms
+    the crate arrived it is on the road: it is counted apart (``on_way``), never as "here".
+    """
     ids = [p.id for p in points]
     if not ids:
         return []
-    shelf = dict(db.session.execute(sa.select(Item.location_institution_id, sa.func.count()).where(
-        Item.status == ItemStatus.IN_ROTATION, Item.location_institution_id.in_(ids))
-        .group_by(Item.location_institution_id)).all())
+    unreceived = (sa.select(DispatchItem.item_id).join(Dispatch, Dispatch.id == DispatchItem.dispatch_id)
+                  .where(Dispatch.point_id.in_(ids), Dispatch.received_at.is_(None), Dispatch.returned_at.is_(None),
+                         Dispatch.cancelled_at.is_(None)))
+    on_way = sa.case((Item.id.in_(unreceived), 1), else_=0)
+    shelf, road = {}, {}
+    for place, count, travelling in db.session.execute(
+            sa.select(Item.location_institution_id, sa.func.count(), sa.func.sum(on_way)).where(
+                Item.status == ItemStatus.IN_ROTATION, Item.location_institution_id.in_(ids))
+            .group_by(Item.location_institution_id)):
+        shelf[place], road[place] = count - (travelling or 0), travelling or 0
     lent = dict(db.session.execute(sa.select(Loan.institution_id, sa.func.count()).where(
         Loan.institution_id.in_(ids), Loan.from_rotation.is_(True), Loan.returned_at.is_(None),
         Loan.voided_at.is_(None)).group_by(Loan.institution_id)).all())
@@ -929,7 +941,8 @@ def holdings(points):
             Dispatch.point_id.in_(ids), Dispatch.returned_at.is_(None), Dispatch.cancelled_at.is_(None))
             .options(joinedload(Dispatch.crate)).order_by(Dispatch.dispatched_at)):
         trips.setdefault(trip.point_id, []).append(trip)
-    return [PointHoldings(p, trips.get(p.id, []), shelf.get(p.id, 0), lent.get(p.id, 0)) for p in points]
+    return [PointHoldings(p, trips.get(p.id, []), shelf.get(p.id, 0), lent.get(p.id, 0), road.get(p.id, 0))
+            for p in points]
 
 
 def point_loans(point):

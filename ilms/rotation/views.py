@@ -509,7 +509,10 @@ def resolve(line_id):
     line = services.get_line(line_id)
     form = ResolveForm()
     if not form.validate_on_submit():
-        abort(400)
+        if form.csrf_token.errors or not form.resolution.errors:
+            abort(400)
+        flash(_("%(barcode)s: %(error)s", barcode=line.item.barcode, error=form.resolution.errors[0]), "error")
+        return redirect_back("rotation.missing")
     try:
         services.resolve_missing(line, form.resolution.data, actor=current_user, into_crate=form.into_crate.data)
         db.session.commit()
@@ -716,6 +719,8 @@ def panel_context(user):
     if point is None:
         missing = db.session.scalar(sa.select(sa.func.count()).select_from(
             services.missing_lines(user).order_by(None).subquery()))
-    return {"point": point, "out": len(trips), "overdue": sum(1 for t in trips if t.due_back < today),
-            "to_receive": sum(1 for t in trips if t.received_at is None), "missing": missing}
+    # A crate on the road is not yet at the point: it counts as waiting for receipt, not as out there.
+    arrived = [t for t in trips if t.received_at is not None]
+    return {"point": point, "out": len(arrived), "overdue": sum(1 for t in arrived if t.due_back < today),
+            "to_receive": len(trips) - len(arrived), "missing": missing}
 

@@ -3,8 +3,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, StringField, TextAreaField
-from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ..common.fields import DateField
 
 
 class PlanUploadForm(FlaskForm):

@@ -1,5 +1,4 @@
 """Indicator pages, drill-down, plans and reports."""
-import datetime as dt
 
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    stream_with_context, url_for)
@@ -8,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..common.errors import DomainError
+from ..common.fields import parse_day
 from ..common.time import Period, local_today
 from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
@@ -26,11 +26,11 @@ class BadRequest(DomainError):
 def period_from_args(args, default_year=None):
     """The period of ``year=`` or ``from=``/``to=`` (dates YYYY-MM-DD); the current year by default."""
     try:
-        start = dt.date.fromisoformat(args["from"]) if args.get("from") else None
-        end = dt.date.fromisoformat(args["to"]) if args.get("to") else None
+        start = parse_day(args.get("from"))
+        end = parse_day(args.get("to"))
         year = int(args["year"]) if args.get("year") else None
     except ValueError:
-        raise BadRequest(_l("Write dates as YYYY-MM-DD and the year as four digits, e.g. 2024."))
+        raise BadRequest(_l("Write dates as day/month/year (12/08/2026) and the year as four digits, e.g. 2024."))
     if start or end:
         if not (start and end):
             raise BadRequest(_l("Give both the first and the last day of the period."))

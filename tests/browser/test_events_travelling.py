@@ -41,6 +41,7 @@ def test_travelling_exhibition_from_planning_to_the_public_calendar(page, phone,
     for venue, host, first, last in [("Hội trường Trường PTDT Nội trú tỉnh", "Trường PTDT Nội trú tỉnh", -5, 2),
                                      ("Nhà văn hóa huyện Sìn Hồ", "Trung tâm VH-TT-TT huyện Sìn Hồ", 10, 20)]:
         page.fill("#stop-venue", venue)
+        page.check("#stop-new_venue")  # a venue not yet on the list is added deliberately
         page.fill("#stop-host", host)
         page.fill("#stop-start", iso(first))
         page.fill("#stop-end", iso(last))

@@ -49,8 +49,9 @@ def test_guest_and_reader_sessions_then_a_training(internet_server, page):
 
     # a guest without a card on the second tile, with sex and ethnic group
     second.locator("summary").click()
-    second.get_by_label("Giới tính").select_option(label="Nữ")
-    second.get_by_label("Dân tộc").select_option(label="Mông")
+    second.get_by_test_id("guest-age_band").get_by_label("Chưa hỏi").check()
+    second.get_by_test_id("guest-sex").get_by_label("Nữ").check()
+    second.get_by_test_id("guest-ethnicity").get_by_label("Mông").check()
     page.get_by_test_id("guest-TVH-TD-PC02").click()
     expect(second).to_have_class(re.compile("tile-busy"))
     expect(second).to_contain_text("Khách")

@@ -39,10 +39,12 @@ def test_travelling_exhibition_stops_and_visitors_through_the_pages(client, fact
     staff(factories, network)
     login(client, "events1")
     page = f"/events/exhibitions/{tour.id}"
-    ok = post_form(client, f"{page}/stops", {"stop-venue": "Trường PTDTNT tỉnh", "stop-host": "Trường PTDTNT",
+    ok = post_form(client, f"{page}/stops", {"stop-venue": "Trường PTDTNT tỉnh", "stop-new_venue": "y",
+                                             "stop-host": "Trường PTDTNT",
                                              "stop-start": "2024-03-01", "stop-end": "2024-03-10"}, page=page)
     assert ok.status_code == 302
-    bad = post_form(client, f"{page}/stops", {"stop-venue": "Trường B", "stop-start": "2024-05-25",
+    bad = post_form(client, f"{page}/stops", {"stop-venue": "Trường B", "stop-new_venue": "y",
+                                              "stop-start": "2024-05-25",
                                               "stop-end": "2024-06-05"}, page=page)
     assert bad.status_code == 400 and "within the exhibition" in bad.get_data(as_text=True)
     stop = db.session.scalar(sa.select(ExhibitionStop))
@@ -140,3 +142,61 @@ def test_every_events_page_answers_for_staff(client, factories, network, exhibit
         response = client.get(url)
         assert response.status_code == 200, url
     assert client.get("/events/exhibitions/999").status_code == 404
+
+
+def test_a_dash_typed_differently_names_the_same_hall_so_it_is_not_booked_twice(client, factories, network, exhibit):
+    from ilms.events.models import Venue
+    first = exhibit("Trang phục các dân tộc", start=D(2024, 3, 1), end=D(2024, 3, 31), venue="Nhà trưng bày – tầng 1")
+    staff(factories, network)
+    login(client, "events1")
+    form = {"kind": "thematic", "institution": network["museum"].id, "title": "Nhạc cụ dân tộc",
+            "start": "20/03/2024", "end": "20/04/2024", "venue": "nha trung bay-Tầng  1", "new_venue": "y"}
+    response = post_form(client, "/events/exhibitions/new", form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and first.code in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Venue)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Exhibition)) == 1
+
+
+def test_a_venue_is_chosen_from_the_list_and_a_new_one_is_added_only_deliberately(client, factories, network,
+                                                                                   exhibit):
+    from ilms.events.models import Venue
+    exhibit("Trang phục các dân tộc", start=D(2024, 3, 1), end=D(2024, 3, 31), venue="Nhà trưng bày – tầng 1")
+    staff(factories, network)
+    login(client, "events1")
+    form = {"kind": "thematic", "institution": network["museum"].id, "title": "Nhạc cụ dân tộc",
+            "start": "01/05/2024", "end": "20/05/2024", "venue": "Nhà trưng bày tầng 1"}
+    refused = post_form(client, "/events/exhibitions/new", form)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 200
+    assert "No venue is called “Nhà trưng bày tầng 1”" in html and "“Nhà trưng bày – tầng 1”" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Venue)) == 1
+    assert post_form(client, "/events/exhibitions/new", dict(form, venue="Sân Bảo tàng",
+                                                             new_venue="y")).status_code == 302
+    assert sorted(db.session.scalars(sa.select(Venue.name))) == ["Nhà trưng bày – tầng 1", "Sân Bảo tàng"]
+
+
+def test_a_refusal_is_shown_at_the_top_beside_its_field_and_takes_the_focus(client, factories, network, exhibit):
+    """At 1366x768 a message beside the venue field is below the fold: the top of the page says it too."""
+    import re
+    first = exhibit("Trang phục các dân tộc", start=D(2024, 3, 1), end=D(2024, 3, 31), venue="Nhà trưng bày – tầng 1")
+    staff(factories, network)
+    login(client, "events1")
+    form = {"kind": "thematic", "institution": network["museum"].id, "title": "Nhạc cụ dân tộc",
+            "start": "20/03/2024", "end": "20/04/2024", "venue": "Nhà trưng bày – tầng 1"}
+    html = post_form(client, "/events/exhibitions/new", form).get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', html, re.S)
+    assert summary, "no summary at the top"
+    assert "autofocus" in summary.group(0) and 'tabindex="-1"' in summary.group(0)
+    assert 'href="#venue"' in summary.group(1) and first.code in summary.group(1)
+    assert html.index("error-summary") < html.index('id="title"'), "the summary comes before the form"
+    beside = re.search(r'<div class="field has-error[^"]*">\s*<label for="venue">.*?</div>', html, re.S)
+    assert beside and first.code in beside.group(0)
+
+    page = f"/events/exhibitions/{first.id}"
+    refused = post_form(client, f"{page}/visitors", {"visit-date": "2024-03-02", "visit-visitors": "10",
+                                                     "visit-students": "20"}, page=page)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', html, re.S)
+    assert summary and "cannot be more of them" in summary.group(1) and 'href="#visit-students"' in summary.group(1)
