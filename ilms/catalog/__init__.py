@@ -68,7 +68,7 @@ def _panel_context(user):
 
 def init_app(app):
     from ..extensions import csrf
-    from . import cli, indexing, models, oai, opac, sru, views  # noqa: F401  (models: mappers; indexing: hooks)
+    from . import cli, copy_views, indexing, models, oai, opac, sru, views  # noqa: F401  (models: mappers; indexing: hooks)
     app.register_blueprint(views.bp)
     app.register_blueprint(opac.bp)
     # OAI-PMH and SRU are protocols for other systems: public, no cookies, nothing written (POST only reads)

@@ -1,0 +1,35 @@
+"""Copy cataloguing: the SRU targets an administrator configures.
+
+Revision ID: 0022
+Revises: 0013
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0022'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('copy_targets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('version', sa.String(length=8), nullable=False),
+    sa.Column('record_schema', sa.String(length=120), nullable=False),
+    sa.Column('encoding', sa.String(length=16), nullable=False),
+    sa.Column('timeout', sa.Float(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_copy_targets')),
+    sa.UniqueConstraint('name', name=op.f('uq_copy_targets_name'))
+    )
+
+
+def downgrade():
+    op.drop_table('copy_targets')
