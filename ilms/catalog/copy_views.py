@@ -7,12 +7,14 @@ back (the cataloguer may import any record by typing it, so the posted
 record is trusted as far as the MARC editor's input is), brings it in
 through the MARC importer and opens the new record's copy form, with a link
 to the editor; a record the catalogue already has (same ISBN) is shown as a
-candidate first, so the cataloguer chooses to add copies to it or import a
-second record anyway.
+candidate first (``duplicates.find``: ISBN, LCCN, 035, title + author +
+year), so the cataloguer chooses to add copies to it or import a second
+record anyway.
 """
 from __future__ import annotations
 
-import sqlalchemy as sa
+import copy
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -20,7 +22,7 @@ from flask_login import current_user
 from ..common.errors import DomainError
 from ..common.web import EmptyForm, form_error, staff_required
 from ..extensions import db
-from . import copycat, marc, marcedit
+from . import copycat, marcedit
 from .forms import CopySearchForm, CopyTargetForm
 from .models import CopyTarget, Record
 from .views import bp
@@ -49,13 +51,13 @@ def copy_search():
                            candidates=_candidates)
 
 
-def _candidates(record):
-    """Catalogue records with one of ``record``'s ISBNs (the duplicate a cataloguer should see first)."""
-    columns = marc.extract(record)
-    if not columns["isbn"]:
-        return []
-    keys = marc.isbn_variants(columns["isbn"])
-    return list(db.session.scalars(sa.select(Record).where(Record.isbn.in_(keys)).order_by(Record.id).limit(5)))
+def _candidates(record, source):
+    """Catalogue records that may be ``record`` (``duplicates.find``): the cataloguer sees them before importing.
+
+    Asked of the record as it would be imported (its 001 as an 035), so an earlier copy is found too.
+    """
+    from . import duplicates
+    return duplicates.find(copycat.prepare(copy.deepcopy(record), source))[:5]
 
 
 @bp.route("/copy/import", methods=["POST"])
@@ -130,3 +132,30 @@ def copy_target_delete(target_id):
     db.session.commit()
     flash(_("The target “%(name)s” has been removed.", name=name), "success")
     return redirect(url_for("catalog.copy_targets"))
+
+
+# -- duplicates ---------------------------------------------------------------------------------------
+
+@bp.route("/records/<int:record_id>/merge", methods=["POST"])
+@staff_required("catalog.edit")
+def merge(record_id):
+    """Merge this record into the one chosen among its possible duplicates (``duplicates.merge``)."""
+    from . import duplicates, services
+    rec = services.get_record(record_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    into_id = request.form.get("into", "")
+    keeper = db.session.get(Record, int(into_id)) if into_id.isdigit() and len(into_id) < 12 else None
+    if keeper is None:
+        flash(_("The record to merge into no longer exists."), "error")
+        return redirect(url_for("catalog.record", record_id=record_id))
+    title = rec.title
+    try:
+        duplicates.merge(rec, into=keeper, actor=current_user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("catalog.record", record_id=record_id))
+    flash(_("“%(title)s” has been merged into this record; its old links lead here.", title=title), "success")
+    return redirect(url_for("catalog.record", record_id=keeper.id))

@@ -362,3 +362,13 @@ class CopyTarget(db.Model):
     timeout = sa.Column(sa.Float, nullable=False, default=8.0)
     active = sa.Column(sa.Boolean, nullable=False, default=True)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class RecordRedirect(db.Model):
+    """A record merged into another (``duplicates.merge``): its OPAC page and OAI identifier lead to ``record_id``."""
+
+    __tablename__ = "record_redirects"
+
+    old_id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    record_id = sa.Column(sa.Integer, sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True)
+    merged_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

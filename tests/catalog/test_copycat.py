@@ -123,7 +123,7 @@ def test_search_and_import_from_another_ilms(app, other_ilms):
 
 def test_a_diagnostic_of_the_target_is_a_message(app, other_ilms):
     result = copycat.search([target(f"{other_ilms.url}/sru")], copycat.build_cql("cql", "dc.title <"))[0]
-    assert result.hits == [] and "Thư viện B refused the search" in str(result.error)
+    assert result.hits == [] and "Thư viện B từ chối yêu cầu tìm" in str(result.error)
 
 
 def test_recorded_library_of_congress_answer():
@@ -164,7 +164,7 @@ def test_a_dead_target_times_out_without_holding_the_others(app, other_ilms):
                                  copycat.build_cql("keyword", "kieu"))
         elapsed = time.monotonic() - began
     assert elapsed < 1.0 + copycat.GRACE + 1.0
-    assert str(results[0].error) == "Chết did not answer within 1 seconds."
+    assert str(results[0].error) == "Chết không trả lời trong vòng 1 giây."
     assert [h.columns["title"] for h in results[1].hits] == ["Truyện Kiều"]
 
 
@@ -174,9 +174,9 @@ def test_an_unreachable_target_and_a_page_that_is_not_sru(app, other_ilms):
     port = closed.getsockname()[1]
     closed.close()
     refused = copycat.search([target(f"http://127.0.0.1:{port}/sru")], "kieu")[0]
-    assert "cannot be reached" in str(refused.error)
+    assert "Không kết nối được" in str(refused.error)
     not_sru = copycat.search([target(f"{other_ilms.url}/oai")], "kieu")[0]
-    assert "did not answer an SRU search" in str(not_sru.error)
+    assert "không trả lời theo giao thức tìm kiếm SRU" in str(not_sru.error)
 
 
 def _marc8_answer(path, count):
@@ -254,7 +254,7 @@ def test_admin_configures_targets_and_a_librarian_copies_a_record(app, client, f
     bad = post_form(client, "/catalog/copy/targets/new", {
         "name": "Sai", "url": "ftp://x", "version": "1.2", "record_schema": "marcxml", "encoding": "utf-8",
         "timeout": "5"})
-    assert bad.status_code == 200 and "must start with http://" in bad.get_data(as_text=True)
+    assert bad.status_code == 200 and "phải bắt đầu bằng http://" in bad.get_data(as_text=True)
     with Dead() as dead:
         post_form(client, "/catalog/copy/targets/new", {
             "name": "Thư viện chết", "url": dead.url, "version": "1.1", "record_schema": "marcxml",
@@ -270,7 +270,7 @@ def test_admin_configures_targets_and_a_librarian_copies_a_record(app, client, f
         assert time.monotonic() - began < 1.0 + copycat.GRACE + 1.5
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Thư viện chết did not answer within 1 seconds." in html
+    assert "Thư viện chết không trả lời trong vòng 1 giây." in html
     assert "Truyện Kiều" in html and "Nguyễn Du" in html and "9786046912345" in html
     marcxml = html.split('name="marcxml" value="', 1)[1].split('"', 1)[0]
     import html as html_module
@@ -281,7 +281,7 @@ def test_admin_configures_targets_and_a_librarian_copies_a_record(app, client, f
     record = db.session.scalar(sa.select(Record))
     assert record.title == "Truyện Kiều"
     form = librarian.get(response.headers["Location"]).get_data(as_text=True)
-    assert "copied from another library" in form and f"/catalog/records/{record.id}/marc" in form
+    assert "được sao từ thư viện khác" in form and f"/catalog/records/{record.id}/marc" in form
 
     # searching again shows the catalogue's record as the candidate to add copies to
     again = librarian.get("/catalog/copy", query_string={"kind": "isbn", "terms": "9786046912345",
@@ -289,7 +289,7 @@ def test_admin_configures_targets_and_a_librarian_copies_a_record(app, client, f
                                                             sa.select(CopyTarget.id).where(
                                                                 CopyTarget.name == "Thư viện B")))})
     text = again.get_data(as_text=True)
-    assert "Already in the catalogue with this ISBN" in text and f"/catalog/records/{record.id}/copies/new" in text
+    assert "Có thể mục lục đã có" in text and "cùng ISBN" in text and f"/catalog/records/{record.id}/copies/new" in text
     assert "Thư viện chết" not in text.split("<h1>", 1)[1].split("</form>", 1)[1]
 
 
@@ -298,7 +298,7 @@ def test_import_of_a_broken_record_is_a_message(app, client, factories):
     login(client, "thuthu2")
     response = post_form(client, "/catalog/copy/import", {"source": "X", "marcxml": "<record>"},
                          page="/catalog/copy", follow_redirects=True)
-    assert response.status_code == 200 and "could not be read" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Không đọc được biểu ghi" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Record.id))) == 0
 
 
@@ -309,10 +309,10 @@ def test_copy_search_and_copy_import_commands(app, other_ilms):
     url = f"{other_ilms.url}/sru"
     found = runner.invoke(args=["catalog", "copy-search", "--target", url, "--by", "author", "Tô Hoài"])
     assert found.exit_code == 0, found.output
-    assert "1 records found" in found.output and "Dế Mèn phiêu lưu ký" in found.output
+    assert "tìm thấy 1 biểu ghi" in found.output and "Dế Mèn phiêu lưu ký" in found.output
     imported = runner.invoke(args=["catalog", "copy-import", "--target", url, "--by", "isbn", "8935036605842"])
     assert imported.exit_code == 0, imported.output
     record_id = int(imported.output.strip().splitlines()[-1])
     assert db.session.get(Record, record_id).title == "Đất rừng phương Nam"
     unknown = runner.invoke(args=["catalog", "copy-search", "--target", "Không có", "x"])
-    assert unknown.exit_code != 0 and "No copy cataloguing target" in unknown.output
+    assert unknown.exit_code != 0 and "Không có nguồn biên mục sao chép" in unknown.output
