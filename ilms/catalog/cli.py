@@ -230,3 +230,15 @@ def copy_import(target_name, kind, maximum, query):
                  updated=summary.updated, unchanged=summary.unchanged))
     for record_id in ids:
         click.echo(str(record_id))
+
+
+@catalog_cli.command("duplicates")
+@click.option("--limit", default=200, show_default=True, help="Groups to list.")
+@with_appcontext
+def duplicates_command(limit):
+    """List groups of records that may be one book (same ISBN, or same title, author and year)."""
+    from . import duplicates
+    groups = duplicates.report(limit=limit)
+    for group in groups:
+        click.echo(f"{group.label}: " + " | ".join(f"#{r.id} {r.title}" for r in group.records))
+    click.echo(_("%(n)d groups of possible duplicates.", n=len(groups)))

@@ -159,3 +159,10 @@ def merge(record_id):
         return redirect(url_for("catalog.record", record_id=record_id))
     flash(_("“%(title)s” has been merged into this record; its old links lead here.", title=title), "success")
     return redirect(url_for("catalog.record", record_id=keeper.id))
+
+
+@bp.route("/duplicates")
+@staff_required("catalog.edit")
+def duplicates_report():
+    from . import duplicates
+    return render_template("catalog/duplicates.html", groups=duplicates.report())

@@ -194,3 +194,52 @@ def merge(duplicate: Record, *, into: Record, actor):
 def redirect_of(record_id):
     """The record a merged record's id now leads to, or ``None``."""
     return db.session.scalar(sa.select(RecordRedirect.record_id).where(RecordRedirect.old_id == record_id))
+
+
+# -- the whole catalogue: what came in by any way (upload, harvest, copy, editor) -----------------------
+
+@dataclass
+class Group:
+    rule: str
+    records: list
+
+    @property
+    def label(self):
+        return RULES[self.rule]
+
+
+def report(*, limit=200):
+    """Groups of records that may be one book, over the whole catalogue: same ISBN (10/13), then same folded
+    title + first author + year; ``[Group]``, at most ``limit`` groups.
+
+    Whatever way the records came in (a MARC upload keeps two records with
+    different 001s apart, a harvest brings another library's numbers), this
+    is where the cataloguer finds them afterwards. Two passes over narrow
+    columns (id, ISBN; id, title, authors, year), grouped in Python because
+    SQL cannot fold Vietnamese; the LCCN and 035 rules, which need the full
+    records, are left to ``find`` on each record's page.
+    """
+    groups, grouped = [], set()
+    by_isbn = {}
+    for rid, isbn in db.session.execute(sa.select(Record.id, Record.isbn).where(Record.isbn.isnot(None))
+                                        .order_by(Record.id)):
+        variants = marc.isbn_variants(isbn)
+        key = next((v for v in variants if len(v) == 13), variants[0] if variants else isbn)
+        by_isbn.setdefault(key, []).append(rid)
+    for ids in by_isbn.values():
+        if len(ids) > 1:
+            groups.append(("isbn", ids))
+            grouped.update(ids)
+    by_title = {}
+    for rid, title, authors, year in db.session.execute(
+            sa.select(Record.id, Record.title, Record.authors, Record.year).order_by(Record.id)):
+        author = _first_author(authors)
+        if author:
+            by_title.setdefault((_words(title), author, year), []).append(rid)
+    for ids in by_title.values():
+        if len(ids) > 1 and not set(ids) <= grouped:
+            groups.append(("title_author_year", ids))
+    groups = groups[:limit]
+    wanted = {rid for _rule, ids in groups for rid in ids}
+    records = {r.id: r for r in db.session.scalars(sa.select(Record).where(Record.id.in_(wanted)))} if wanted else {}
+    return [Group(rule, [records[i] for i in ids if i in records]) for rule, ids in groups]

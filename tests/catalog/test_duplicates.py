@@ -178,3 +178,40 @@ def test_merge_refusals(app, client, factories):
     login(desk, "desk.r")
     assert post_form(desk, f"/catalog/records/{record.id}/merge", {"into": "1"}, page="/").status_code == 403
     assert db.session.get(Record, record.id) is not None
+
+
+def test_duplicates_that_came_in_by_upload_and_harvest_are_reported(app, app_factory, client, factories):
+    """A MARC upload keeps two different 001s apart (same ISBN), a harvest brings another library's record of
+    the same book: the catalogue-wide report lists both pairs, and the page and the command show them."""
+    from ilms.catalog import harvest, importer, marcio
+    from tests.conftest import LiveServer
+
+    ours = marc_record("Dế Mèn phiêu lưu ký", author="Tô Hoài", year=2019, isbn="9786041012349")
+    ours.add_ordered_field(Field(tag="001", data="TVT-0001"))
+    theirs = marc_record("Dế mèn phiêu lưu ký.", author="Tô Hoài", year=2019, isbn="604-1-01234-3")
+    theirs.add_ordered_field(Field(tag="001", data="KHAC-77"))
+    summary = importer.MarcImporter().run([marcio.ParsedRecord(1, 0, record=ours),
+                                           marcio.ParsedRecord(2, 0, record=theirs)])
+    assert summary.created == 2
+    local = stored("Vợ chồng A Phủ", author="Tô Hoài", year=2020)
+
+    other = app_factory()
+    with other.app_context():
+        services.save_record(marc_record("VỢ CHỒNG A PHỦ", author="To Hoai", year=2020))
+        db.session.commit()
+    with LiveServer(other) as server:
+        report = harvest.harvest(f"{server.url}/oai")
+    assert report.summary.created == 1
+    harvested = db.session.scalar(sa.select(Record).where(Record.title == "VỢ CHỒNG A PHỦ"))
+
+    groups = {(g.rule, tuple(sorted(r.id for r in g.records))) for g in duplicates.report()}
+    upload_ids = tuple(sorted(db.session.scalars(sa.select(Record.id).where(Record.control_number.in_(
+        ["TVT-0001", "KHAC-77"])))))
+    assert groups == {("isbn", upload_ids), ("title_author_year", tuple(sorted((local.id, harvested.id))))}
+
+    factories.user("lib.d", role="librarian")
+    login(client, "lib.d")
+    page = client.get("/catalog/duplicates").get_data(as_text=True)
+    assert "cùng ISBN" in page and "cùng nhan đề, tác giả và năm" in page and "VỢ CHỒNG A PHỦ" in page
+    output = app.test_cli_runner().invoke(args=["catalog", "duplicates"]).output
+    assert "Dế Mèn phiêu lưu ký" in output and "VỢ CHỒNG A PHỦ" in output
