@@ -48,6 +48,8 @@ def index():
 @bp.route("/records/<int:record_id>")
 @staff_required()
 def record(record_id):
+    if db.session.get(Record, record_id) is None and (kept := duplicates.redirect_of(record_id)) is not None:
+        return redirect(url_for("catalog.record", record_id=kept), 301)     # merged into another record
     rec = services.get_record(record_id)
     parsed = marc.from_json(rec.marc)
     copies = list(db.session.scalars(sa.select(Item).where(Item.record_id == rec.id)

@@ -147,6 +147,8 @@ def test_merge_keeps_copies_holds_and_loans_and_redirects_the_old_links(app, cli
     assert opac.get(f"/opac/record/{duplicate_id}/marcxml").headers["Location"].endswith(
         f"/opac/record/{keeper_id}/marcxml")
     assert opac.get("/opac/record/999999").status_code == 404
+    staff = client.get(f"/catalog/records/{duplicate_id}")
+    assert staff.status_code == 301 and staff.headers["Location"].endswith(f"/catalog/records/{keeper_id}")
 
     # the old OAI identifier answers with the kept record; an incremental harvest learns of the deletion
     from ilms.catalog import oai
