@@ -68,7 +68,8 @@ def _panel_context(user):
 
 def init_app(app):
     from ..extensions import csrf
-    from . import cli, copy_views, indexing, models, oai, opac, sru, views  # noqa: F401  (models: mappers; indexing: hooks)
+    # models: mappers; indexing: hooks; copy_views: routes on the catalogue's blueprint
+    from . import cli, copy_views, indexing, models, oai, opac, sru, views  # noqa: F401
     app.register_blueprint(views.bp)
     app.register_blueprint(opac.bp)
     # OAI-PMH and SRU are protocols for other systems: public, no cookies, nothing written (POST only reads)

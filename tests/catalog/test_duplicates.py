@@ -174,7 +174,8 @@ def test_merge_refusals(app, client, factories):
     login(client, "lib.r")
     response = post_form(client, f"/catalog/records/{record.id}/merge", {"into": "999999"},
                          page=f"/catalog/records/{record.id}", follow_redirects=True)
-    assert response.status_code == 200 and "Biểu ghi cần gộp vào không còn nữa." in response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Biểu ghi cần gộp vào không còn nữa." in response.get_data(as_text=True)
     desk = app.test_client()
     factories.user("desk.r", role="desk")
     login(desk, "desk.r")
