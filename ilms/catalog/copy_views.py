@@ -23,7 +23,7 @@ from ..common.errors import DomainError
 from ..common.web import EmptyForm, form_error, staff_required
 from ..extensions import db
 from . import copycat, marcedit
-from .forms import CopySearchForm, CopyTargetForm
+from .copy_forms import CopySearchForm, CopyTargetForm
 from .models import CopyTarget, Record
 from .views import bp
 
