@@ -68,8 +68,8 @@ def _panel_context(user):
 
 def init_app(app):
     from ..extensions import csrf
-    from . import cli, indexing, models, oai, opac, sru, stocktake, stocktake_views, views  # noqa: F401
-    # (models, stocktake: mappers; indexing: hooks; stocktake_views: routes on views.bp)
+    from . import cli, copy_views, indexing, models, oai, opac, sru, stocktake, stocktake_views, views  # noqa: F401
+    # (models, stocktake: mappers; indexing: hooks; copy_views, stocktake_views: routes on views.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(opac.bp)
     # OAI-PMH and SRU are protocols for other systems: public, no cookies, nothing written (POST only reads)

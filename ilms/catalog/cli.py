@@ -163,3 +163,82 @@ def harvest_command(url, set_spec, from_date, code):
         click.echo(_("The search index could not be updated; run “flask catalog reindex --pending”."), err=True)
     if summary.skipped:
         sys.exit(1)
+
+
+def _copy_query(terms, kind):
+    from . import copycat
+    try:
+        return copycat.build_cql(kind, terms)
+    except copycat.CopyError as error:
+        raise click.ClickException(str(error.message)) from None
+
+
+def _copy_target(name_or_url):
+    from ..common.errors import NotFound
+    from . import copycat
+    try:
+        return copycat.resolve(name_or_url)
+    except NotFound as error:
+        raise click.ClickException(str(error.message)) from None
+
+
+_KINDS = click.Choice(["keyword", "isbn", "title", "author", "cql"])
+
+
+@catalog_cli.command("copy-search")
+@click.option("--target", "target_name", required=True, help="A configured target's name, or an SRU URL.")
+@click.option("--by", "kind", type=_KINDS, default="keyword", show_default=True, help="What the query is.")
+@click.option("--max", "maximum", default=10, show_default=True, help="Records to show (at most 50).")
+@click.argument("query")
+@with_appcontext
+def copy_search(target_name, kind, maximum, query):
+    """Search another library's SRU server; one line per record: position, title, author, year, ISBN."""
+    from . import copycat
+    target = _copy_target(target_name)
+    result = copycat.search([target], _copy_query(query, kind), maximum=maximum)[0]
+    if result.error:
+        raise click.ClickException(str(result.error))
+    click.echo(_("%(name)s: %(total)d records found.", name=target.name, total=result.total))
+    for hit in result.hits:
+        columns = hit.columns
+        click.echo("\t".join([str(hit.position), columns["title"], columns["authors"], str(columns["year"] or ""),
+                              columns["isbn"] or ""]))
+
+
+@catalog_cli.command("copy-import")
+@click.option("--target", "target_name", required=True, help="A configured target's name, or an SRU URL.")
+@click.option("--by", "kind", type=_KINDS, default="keyword", show_default=True, help="What the query is.")
+@click.option("--max", "maximum", default=1, show_default=True, help="Records to import (at most 50).")
+@click.argument("query")
+@with_appcontext
+def copy_import(target_name, kind, maximum, query):
+    """Import the first records (--max) another library's SRU server finds; prints each record's number here."""
+    from ..common.permissions import SYSTEM
+    from . import copycat
+    target = _copy_target(target_name)
+    result = copycat.search([target], _copy_query(query, kind), maximum=maximum)[0]
+    if result.error:
+        raise click.ClickException(str(result.error))
+    if not result.hits:
+        raise click.ClickException(_("%(name)s found nothing.", name=target.name))
+    summary, ids = copycat.import_records([h.record for h in result.hits], source_name=target.name, actor=SYSTEM)
+    db.session.commit()
+    for problem in summary.problems:
+        click.echo(str(problem), err=True)
+    click.echo(_("%(read)d records copied from %(name)s: %(created)d created, %(updated)d updated, "
+                 "%(unchanged)d unchanged.", read=summary.read, name=target.name, created=summary.created,
+                 updated=summary.updated, unchanged=summary.unchanged))
+    for record_id in ids:
+        click.echo(str(record_id))
+
+
+@catalog_cli.command("duplicates")
+@click.option("--limit", default=200, show_default=True, help="Groups to list.")
+@with_appcontext
+def duplicates_command(limit):
+    """List groups of records that may be one book (same ISBN, or same title, author and year)."""
+    from . import duplicates
+    groups = duplicates.report(limit=limit)
+    for group in groups:
+        click.echo(f"{group.label}: " + " | ".join(f"#{r.id} {r.title}" for r in group.records))
+    click.echo(_("%(n)d groups of possible duplicates.", n=len(groups)))

@@ -340,3 +340,35 @@ class SearchDocument(db.Model):
     vector = sa.Column(TextSearchVector, nullable=False)
 
     __table_args__ = (sa.Index("ix_catalog_search_docs_vector", "vector", postgresql_using="gin"),)
+
+
+class CopyTarget(db.Model):
+    """Another library's SRU server that copy cataloguing searches (``copycat``), configured by an administrator.
+
+    ``encoding`` says how to read the characters of its records: ``utf-8``
+    (what the XML says), ``marc-8`` (a gateway that passes MARC-8 bytes
+    through as Latin-1 characters) or ``auto`` (MARC-8 when the leader's
+    position 09 is blank). ``timeout`` is in seconds, for one search.
+    """
+
+    __tablename__ = "copy_targets"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    name = sa.Column(NFCText(120), nullable=False, unique=True)
+    url = sa.Column(sa.String(500), nullable=False)
+    version = sa.Column(sa.String(8), nullable=False, default="1.2")
+    record_schema = sa.Column(sa.String(120), nullable=False, default="marcxml")
+    encoding = sa.Column(sa.String(16), nullable=False, default="utf-8")
+    timeout = sa.Column(sa.Float, nullable=False, default=8.0)
+    active = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class RecordRedirect(db.Model):
+    """A record merged into another (``duplicates.merge``): its OPAC page and OAI identifier lead to ``record_id``."""
+
+    __tablename__ = "record_redirects"
+
+    old_id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
+    record_id = sa.Column(sa.Integer, sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True)
+    merged_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)

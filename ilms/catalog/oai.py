@@ -322,6 +322,10 @@ def _find(identifier):
         record = db.session.get(Record, record_id)
         if record is not None:
             return "record", record
+        from .duplicates import redirect_of      # a merged duplicate: its identifier leads to the kept record
+        merged = redirect_of(record_id)
+        if merged is not None and db.session.get(Record, merged) is not None:
+            return "record", db.session.get(Record, merged)
         tomb = db.session.scalar(sa.select(OaiTombstone).where(OaiTombstone.record_id == record_id))
         if tomb is not None:
             return "deleted", tomb

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, session, url_for
 from markupsafe import escape
 
 from . import display, marc, oai, services
@@ -47,6 +47,7 @@ def search():
 def record(record_id):
     rec = services.records_by_ids([record_id])
     if not rec:
+        _redirect_if_merged(record_id, "opac.record")
         abort(404)
     rec = rec[0]
     parsed = marc.from_json(rec.marc)
@@ -65,9 +66,18 @@ UNAPI_FORMATS = {
 }
 
 
+def _redirect_if_merged(record_id, endpoint):
+    """A record merged into another (``duplicates.merge``) moved for good: 301 to the kept one."""
+    from .duplicates import redirect_of
+    kept = redirect_of(record_id)
+    if kept is not None:
+        abort(redirect(url_for(endpoint, record_id=kept), 301))
+
+
 def _record_or_404(record_id):
     found = services.records_by_ids([record_id])
     if not found:
+        _redirect_if_merged(record_id, request.endpoint)
         abort(404)
     return found[0]
 

@@ -14,7 +14,7 @@ from ..common.time import local_today
 from ..common.web import EmptyForm, form_error, staff_required
 from ..extensions import db
 from ..org import services as org
-from . import display, exporter, indexing, jobs, marc, marcedit, services
+from . import display, duplicates, exporter, indexing, jobs, marc, marcedit, services
 from .forms import CopiesForm, ImportForm, ItemForm, MarcForm, RecordForm, WithdrawForm
 from .models import ImportJob, Item, ItemStatus, Record
 
@@ -48,6 +48,8 @@ def index():
 @bp.route("/records/<int:record_id>")
 @staff_required()
 def record(record_id):
+    if db.session.get(Record, record_id) is None and (kept := duplicates.redirect_of(record_id)) is not None:
+        return redirect(url_for("catalog.record", record_id=kept), 301)     # merged into another record
     rec = services.get_record(record_id)
     parsed = marc.from_json(rec.marc)
     copies = list(db.session.scalars(sa.select(Item).where(Item.record_id == rec.id)
@@ -57,7 +59,8 @@ def record(record_id):
         tagged=display.tagged(parsed), copies=copies, holdings=services.availability([rec.id])[rec.id],
         can_edit=current_user.can("catalog.edit"), view=request.args.get("view", "card"),
         can_copy=lambda item: current_user.can("catalog.edit", item.institution),
-        copy_libraries=_copy_libraries(), ItemStatus=ItemStatus)
+        copy_libraries=_copy_libraries(), ItemStatus=ItemStatus,
+        duplicates=duplicates.find(parsed, exclude=rec.id) if current_user.can("catalog.edit") else [])
 
 
 def _copy_libraries():
