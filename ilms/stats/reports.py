@@ -217,7 +217,9 @@ def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engin
 
 
 def _estimate(total, value, estimating):
-    return (total - value) if estimating else None
+    if not estimating or total is None or value is None:
+        return None
+    return total - value
 
 
 # -- freezing ------------------------------------------------------------------
