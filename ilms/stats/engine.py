@@ -418,9 +418,11 @@ def combine(indicator, period, as_of, to_date, parts):
                    and all(p.method == "too_early" for p in parts)):
         return Projection(as_of=as_of, period=period, to_date=to_date, projected=None, method="too_early",
                           reason="too_early")
-    methods = {p.method for p in shown}
+    # an institution with nothing so far and no earlier full year adds nothing and says nothing of the method
+    telling = [p for p in shown if p.to_date or p.years] or shown
+    methods = {p.method for p in telling}
     method = methods.pop() if len(methods) == 1 else ("mixed" if methods else "linear")
-    years = sorted({y for p in shown for y in p.years})
+    years = sorted({y for p in telling for y in p.years})
     point = sum(p.projected for p in shown)
     outcomes = []
     for year in years:

@@ -206,7 +206,7 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
         ids = [i.id for i in applicable]
         value = engine.group(indicator, period, ids)
         last_value = engine.group(indicator, last_period, ids)
-        change = ((value - last_value) / last_value * 100) if last_value else None
+        change = ((value - last_value) / last_value * 100) if last_value and value is not None else None
         projection = engine.project(indicator, period, ids, as_of) if as_of else None
         row = IndicatorRow(indicator=indicator, ids=ids, value=value, last_value=last_value, change=change,
                            projection=projection, monthly=[], monthly_last=[], chart=None, chart_large=None)

@@ -260,3 +260,29 @@ def test_prepared_figures_serve_the_first_page_without_computing(app, runner, ne
     assert engine.queries > 0                 # the changed library is computed again, not shown stale
     visits = next(r for r in page.rows if r.code == "LIB.VISITS")
     assert visits.value == 6
+
+
+def test_an_open_period_carries_projections_in_the_document_and_the_page(app, client, factories, network):
+    tvh = network["TVH-A"]
+    _tally(tvh, dt.date(2024, 1, 1), 10)        # go-live: recorded in full since 2024
+    _tally(tvh, dt.date(2024, 3, 1), 40)        # 2024: 50 by 30 June, 100 in the year
+    _tally(tvh, dt.date(2024, 10, 1), 50)
+    _tally(tvh, dt.date(2025, 2, 1), 60)
+    db.session.commit()
+    doc = services.indicator_document(Period.year(2025), today=dt.date(2025, 6, 30))
+    figure = next(f for f in doc["figures"] if f["indicator"] == "LIB.VISITS" and f["institution"] == "TVH-A")
+    assert figure["value"] == 60
+    assert figure["projection"] == {"value": 120, "method": "same_part_of_year", "years": [2024]}
+    group = next(g for g in doc["groups"] if g["indicator"] == "LIB.VISITS" and g["group"] == "district_library")
+    assert group["projection"] == {"value": 120, "method": "same_part_of_year", "years": [2024]}   # TVH-B: nothing
+    holdings = next(f for f in doc["figures"] if f["indicator"] == "LIB.HOLDINGS" and f["institution"] == "TVH-A")
+    assert holdings["projection"] == {"value": None, "method": "not_projected", "years": []}
+    closed = services.indicator_document(Period.year(2024), today=dt.date(2025, 6, 30))
+    assert all("projection" not in f for f in closed["figures"])       # a closed period: the exchange.md keys only
+    assert set(closed["figures"][0]) == {"indicator", "institution", "value"}
+
+    factories.user("sep", role="manager")
+    login(client, "sep")
+    this_year = local_today().year
+    html = client.get(f"/stats/?year={this_year}&scope=province").get_data(as_text=True)
+    assert 'data-method="' in html and ("không ước tính" in html or "tỷ trọng" in html or "tốc độ" in html)
