@@ -92,6 +92,8 @@ def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engin
     """
     if kind not in KIND_LABELS:
         raise NotFound(_l("There is no report of this kind."))
+    if not 1990 <= year <= 2100:
+        raise ReportError(_l("Choose a year between 1990 and 2100."))
     if plan is not None and not any(r.kind == kind for r in plan.reports):
         plan_report(plan, kind)
     period = report_period(kind, year)

@@ -137,6 +137,8 @@ def test_reports_exist_for_every_year_and_scope(app, client, factories, network)
                 assert client.get(url).status_code == 200, url
         for fmt in ("xlsx", "pdf"):
             assert client.get(f"/stats/reports/{plan_id}/annual/{year}.{fmt}?scope=district:HA").status_code == 200
+    # not a year: a clear message, not an error page
+    assert client.get("/stats/reports/0/annual/99999?scope=province").status_code == 400
     # a plan asked for outside its years: the report of that year, never a 400
     assert client.get(f"/stats/reports/{p1133.id}/annual/2030?scope=province").status_code == 200
     no_plan = client.get("/stats/reports/0/annual/2021?scope=province").get_data(as_text=True)
