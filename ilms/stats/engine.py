@@ -239,9 +239,11 @@ class Engine:
             history = [(year, self.group(indicator, so_far.shifted_years(year - period.start.year), ids),
                         self.group(indicator, period.shifted_years(year - period.start.year), ids))
                        for year in years]
-            return extrapolate(indicator, period, as_of, to_date, history, curve=True)
-        per_inst = self.project_each(indicator, period, ids, as_of)
-        return combine(indicator, period, as_of, to_date, list(per_inst.values()))
+            projection = extrapolate(indicator, period, as_of, to_date, history, curve=True)
+        else:
+            per_inst = self.project_each(indicator, period, ids, as_of)
+            projection = combine(indicator, period, as_of, to_date, list(per_inst.values()))
+        return at_least(projection, self.group(indicator, period, ids))
 
     def project_each(self, indicator, period: Period, ids, as_of: dt.date):
         """``{institution_id: Projection}`` for every institution on its own (``each`` targets)."""
@@ -262,9 +264,10 @@ class Engine:
             shift = year - period.start.year
             past[year] = (self.rounded_values(indicator, so_far.shifted_years(shift), ids),
                           self.rounded_values(indicator, period.shifted_years(shift), ids))
-        return {i: extrapolate(indicator, period, as_of, to_date.get(i, 0),
-                               [(y, past[y][0].get(i, 0), past[y][1].get(i, 0)) for y in years_of[i]],
-                               curve=kind == "distinct")
+        known = self.rounded_values(indicator, period, ids)
+        return {i: at_least(extrapolate(indicator, period, as_of, to_date.get(i, 0),
+                                        [(y, past[y][0].get(i, 0), past[y][1].get(i, 0)) for y in years_of[i]],
+                                        curve=kind == "distinct"), known.get(i, 0))
                 for i in ids}
 
     @staticmethod
@@ -275,6 +278,15 @@ class Engine:
             return []
         latest = max(go_lives)
         return full_years(latest, period.start.year, HISTORY_YEARS)
+
+
+def at_least(projection, known):
+    """Never below what the period already holds: records dated later in the period (an exhibition
+    planned for the last week, an accession dated ahead) count in the period's value already."""
+    if projection and known is not None and projection.projected < known:
+        projection.projected = known
+        projection.outcomes = [max(v, known) for v in projection.outcomes]
+    return projection
 
 
 def projection_rule(indicator):

@@ -171,3 +171,18 @@ def test_monthly_values_with_and_without_series_agree_with_compute(app, province
     assert visits["2024-02"] == 4 and sum(visits.values()) == 4
     until = dict(engine.monthly(registry.get("LIB.VISITS"), year(2024), [tvt.id], until=dt.date(2024, 2, 10)))
     assert until["2024-02"] == 4 and until["2024-03"] is None
+
+
+def test_records_dated_later_in_the_period_keep_the_projection_above_the_period_value(app, province):
+    """A display planned for December counts in the year's value already: the projection never shows less."""
+    from ilms.events.models import Exhibition, ExhibitionKind, ExhibitionStatus
+    tvt = province["TVT"]
+    for n, start in enumerate((dt.date(2026, 2, 1), dt.date(2026, 12, 20), dt.date(2026, 12, 27))):
+        db.session.add(Exhibition(code=f"TB-{n}", kind=ExhibitionKind.LIBRARY_DISPLAY, status=ExhibitionStatus.PLANNED,
+                                  institution_id=tvt.id, title=f"Trưng bày {n}", start=start, end=start))
+    db.session.commit()
+    indicator = registry.get("LIB.DISPLAYS")
+    engine = Engine(cached=False)
+    p = engine.project(indicator, year(2026), [tvt.id], dt.date(2026, 12, 7))
+    assert p.to_date == 1 and p.projected == 3
+    assert engine.project_each(indicator, year(2026), [tvt.id], dt.date(2026, 12, 7))[tvt.id].projected == 3
