@@ -86,9 +86,16 @@ def _agree(app, runner, client, secret, plan, year, scope):
     pdf_figures = {}
     codes_pattern = "|".join(sorted({re.escape(inst) for _code, inst in figures}, key=len, reverse=True))
     rows = []                                  # a table row starts with its indicator code; long names wrap
+    cut = False                                # the longest codes (MUS.LEARNING_VISITORS_GROWTH) wrap too
     for line in (line for p in pdf.pages for line in p.extract_text().splitlines()):
-        if re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN)\.[A-Z_]+ ", line):
+        if cut:
+            rows[-1] += line
+            cut = False
+        elif re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN)\.[A-Z_]+ ", line):
             rows.append(line)
+        elif re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN)\.[A-Z_]+$", line):
+            rows.append(line)
+            cut = True
         elif rows:
             rows[-1] += " " + line
     for row in rows:
