@@ -438,7 +438,9 @@ def main():
         from ilms.stats.prepare import prepare
 
         def prepare_night():
-            cache.clear(app)
+            # a night with nothing prepared yet: no cache in memory, no file from the night before
+            app.extensions.pop("ilms_stats_cache", None)
+            Path(cache.prepared_path(app)).unlink(missing_ok=True)
             prepare(today=current_day)
 
         timed("indicators-prepare: province + 8 areas (night)", prepare_night, note="after the night's data")
