@@ -12,7 +12,11 @@ several runs:
 - the indicator page for the province for the year, cold (empty cache), warm, and warm after a change
   at one district library (what the page costs on a working day);
 - the bare SQL: the very statements the document ran, captured and replayed
-  on a raw ``sqlite3`` connection, i.e. the aggregate queries alone.
+  on a raw ``sqlite3`` connection, i.e. the aggregate queries alone;
+- the page of a current year (projections by the go-live rules) cold, beside
+  its bare SQL, and warm; ``flask indicators-prepare`` (the night's job) and
+  the first page of the morning in a worker that has computed nothing but
+  merges the prepared figures (target: under 1.5 s; warm under 50 ms).
 
 Indicators: whatever the domains have registered; the catalogue's four
 (LIB.COPIES_ADDED, TITLES_ADDED, COPIES_WITHDRAWN, HOLDINGS) get stand-ins
@@ -412,11 +416,42 @@ def main():
         timed("page, province, year, after a loan at TVH-TD", page_after_a_loan,
               note="cache: that library's figures renewed")
 
+        current_day = dt.date(YEAR, 9, 15)
+
         def page_current():
             cache.clear(app)
-            pages.build_page(period, PROVINCE, user=manager, today=dt.date(YEAR, 9, 15))
+            pages.build_page(period, PROVINCE, user=manager, today=current_day)
 
-        timed("page for a current year (projections), cold", page_current, note="3 earlier years")
+        captured.clear()
+        timed("page for a current year (projections), cold", page_current, note="go-live years, 3 at most",
+              capture_sql=True)
+        current_sql = [c for c in captured if c[0].lstrip().upper().startswith("SELECT")]
+        timed(f"bare SQL of the current-year page ({len(current_sql)} q)", lambda: replay(current_sql),
+              note="raw sqlite3")
+
+        def page_current_warm():
+            pages.build_page(period, PROVINCE, user=manager, today=current_day)
+
+        page_current_warm()
+        timed("page for a current year (projections), warm", page_current_warm)
+
+        from ilms.stats.prepare import prepare
+
+        def prepare_night():
+            # a night with nothing prepared yet: no cache in memory, no file from the night before
+            app.extensions.pop("ilms_stats_cache", None)
+            Path(cache.prepared_path(app)).unlink(missing_ok=True)
+            prepare(today=current_day)
+
+        timed("indicators-prepare: province + 8 areas (night)", prepare_night, note="after the night's data")
+
+        def first_page_of_the_morning():
+            # a web worker that has computed nothing: it merges the prepared file, then builds the page
+            app.extensions.pop("ilms_stats_cache", None)
+            pages.build_page(period, PROVINCE, user=manager, today=current_day)
+
+        timed("first page of the morning, prepared (new worker)", first_page_of_the_morning,
+              note="cold process, prepared figures")
         raw.close()
         db.session.remove()
         db.engine.dispose()

@@ -3,11 +3,11 @@ import datetime as dt
 
 from flask import Blueprint, abort, jsonify, request
 
-from ..common.errors import DomainError
+from ..common.errors import DomainError, PermissionDenied
 from ..common.time import Period
 from ..org import services as org
 from ..stats import services as stats
-from ..stats.scope import visible_ids
+from ..stats.scope import check_scope, network, parse_scope, visible_ids
 from .auth import api_user, token_required
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -46,6 +46,19 @@ def indicators():
     user = api_user()
     allowed = visible_ids(user)
     institution = None
+    if request.args.get("scope"):
+        # an area (district:CODE, commune:CODE) or another scope of the indicator pages, same rules
+        try:
+            scope = parse_scope(request.args["scope"][:100])
+            members = scope.members(network())
+            if not members:
+                abort(404, description="no active institution in this scope")
+            check_scope(user, scope, members)
+        except PermissionDenied:
+            abort(403, description="this token may read the figures of its own institution and its units only")
+        except DomainError as error:
+            abort(400, description=str(error.message))
+        return jsonify(stats.indicator_document(period, scope=scope))
     if request.args.get("institution"):
         try:
             institution = org.get_by_code(request.args["institution"])

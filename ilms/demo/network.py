@@ -82,14 +82,46 @@ DEMO_USERS = [
 ]
 
 
+def area_rows():
+    """The demo's areas: the eight former districts and their communes with a postal cultural point.
+
+    ``[(code, name, level, district code)]``; a commune's code is the district's slug and its initials.
+    """
+    rows = []
+    for slug, district, communes, _villages in DISTRICTS:
+        rows.append((slug, district if slug == "TP" else f"Huyện {district}", "district", None))
+        for commune in communes:
+            rows.append((f"{slug}-{commune_code(commune)}", f"Xã {commune}", "commune", slug))
+    return rows
+
+
+def institution_areas():
+    """``{institution code: (district code, commune code or None)}``; province-level institutions serve the
+    whole province and carry no area; a village's cultural house is placed in its district only."""
+    out = {}
+    for slug, _district, communes, villages in DISTRICTS:
+        out[f"TVH-{slug}"] = out[f"TTVH-{slug}"] = (slug, None)
+        for commune in communes:
+            out[f"BD-{slug}-{commune_code(commune)}"] = (slug, f"{slug}-{commune_code(commune)}")
+        out[f"NVH-{slug}-{commune_code(communes[0])}"] = (slug, f"{slug}-{commune_code(communes[0])}")
+        for village in villages:
+            out[f"NVH-{slug}-{commune_code(village.removeprefix('bản '))}"] = (slug, None)
+    out["NET-TD-BL"] = ("TD", "TD-BL")
+    return out
+
+
 def load_network(rng):
+    for code, name, level, district in area_rows():
+        org.upsert_area(actor=SYSTEM, code=code, name=name, level=level, district=district)
+    areas = institution_areas()
     created = 0
     for code, name, kind, level, parent, prefix in network_rows():
         if org.get_by_code(code, required=False) is not None:
             continue
         org.create_institution(actor=SYSTEM, code=code, name=name, kind=kind, level=level,
                                parent=org.get_by_code(parent) if parent else None, barcode_prefix=prefix,
-                               address=f"Lai Châu, {name}")
+                               address=f"Lai Châu, {name}", district_code=areas.get(code, (None, None))[0],
+                               commune_code=areas.get(code, (None, None))[1])
         created += 1
     users = 0
     for username, full_name, role, home in DEMO_USERS:

@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .models import InstitutionKind, Level
@@ -18,3 +19,6 @@ class InstitutionForm(FlaskForm):
     email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=120)])
     barcode_prefix = StringField(_l("Barcode prefix"), validators=[Optional(), Length(max=12)])
     active = BooleanField(_l("Active"), default=True)
+    district_code = SelectField(_l("District area (former district)"), choices=[], validate_choice=False)
+    commune_code = SelectField(_l("Commune"), choices=[], validate_choice=False)
+    go_live = DateField(_l("Started recording in ILMS on"), validators=[Optional()])

@@ -13,6 +13,7 @@ from ..extensions import db
 class InstitutionKind(LabelledEnum):
     PROVINCIAL_LIBRARY = "provincial_library"
     DISTRICT_LIBRARY = "district_library"
+    COMMUNE_LIBRARY = "commune_library"
     POSTAL_CULTURAL_POINT = "postal_cultural_point"
     MUSEUM = "museum"
     CULTURAL_CENTER = "cultural_center"
@@ -23,6 +24,7 @@ class InstitutionKind(LabelledEnum):
 InstitutionKind.__labels__ = {
     "provincial_library": _l("Provincial library"),
     "district_library": _l("District library"),
+    "commune_library": _l("Commune library"),
     "postal_cultural_point": _l("Postal cultural point"),
     "museum": _l("Provincial museum"),
     "cultural_center": _l("Cultural centre"),
@@ -53,6 +55,7 @@ Level.__labels__ = {
 ALLOWED_LEVELS = {
     InstitutionKind.PROVINCIAL_LIBRARY: {Level.PROVINCE},
     InstitutionKind.DISTRICT_LIBRARY: {Level.DISTRICT},
+    InstitutionKind.COMMUNE_LIBRARY: {Level.COMMUNE},
     InstitutionKind.POSTAL_CULTURAL_POINT: {Level.COMMUNE},
     InstitutionKind.MUSEUM: {Level.PROVINCE},
     InstitutionKind.CULTURAL_CENTER: {Level.PROVINCE, Level.DISTRICT},
@@ -68,7 +71,8 @@ DEPENDENT_KINDS = {
     InstitutionKind.INTERNET_POINT,
 }
 
-LIBRARY_KINDS = {InstitutionKind.PROVINCIAL_LIBRARY, InstitutionKind.DISTRICT_LIBRARY}
+LIBRARY_KINDS = {InstitutionKind.PROVINCIAL_LIBRARY, InstitutionKind.DISTRICT_LIBRARY,
+                 InstitutionKind.COMMUNE_LIBRARY}
 
 
 class Institution(db.Model):
@@ -86,6 +90,14 @@ class Institution(db.Model):
     email = sa.Column(sa.String(120), nullable=False, default="")
     barcode_prefix = sa.Column(sa.String(12), unique=True)
     active = sa.Column(sa.Boolean, nullable=False, default=True)
+    #: The administrative area the institution sits in: its commune, and the district that commune
+    #: belonged to while districts existed (until 30 June 2025); codes of ``areas``. A province-level
+    #: institution serving the whole province may have none.
+    district_code = sa.Column(sa.String(20), index=True)
+    commune_code = sa.Column(sa.String(20), index=True)
+    #: The day the institution started recording its work in ILMS, set by an administrator; when
+    #: empty, its first operational record stands for it (projections trust only later full years).
+    go_live = sa.Column(sa.Date)
     created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
 
@@ -101,6 +113,33 @@ class Institution(db.Model):
     @property
     def is_library(self):
         return self.kind in LIBRARY_KINDS
+
+
+class AreaLevel(LabelledEnum):
+    DISTRICT = "district"
+    COMMUNE = "commune"
+
+
+AreaLevel.__labels__ = {"district": _l("District area"), "commune": _l("Commune")}
+
+
+class Area(db.Model):
+    """An administrative area: a district (kept as the area of a former district) or a commune.
+
+    ``district_code`` names the district a commune belonged to while districts existed. Areas
+    only group institutions for figures; dated changes of the network are recorded elsewhere.
+    """
+
+    __tablename__ = "areas"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    code = sa.Column(sa.String(20), nullable=False, unique=True)
+    name = sa.Column(NFCText(200), nullable=False)
+    level = sa.Column(enum_column_type(AreaLevel), nullable=False)
+    district_code = sa.Column(sa.String(20))
+
+    def __str__(self):
+        return self.name
 
 
 @sa.event.listens_for(Institution.name, "set", retval=True)

@@ -1,4 +1,5 @@
 """Rules for institutions: codes, kinds and levels, the tree, staff scope."""
+import datetime as dt
 import re
 
 import sqlalchemy as sa
@@ -8,11 +9,11 @@ from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
 from ..common.text import clean
 from ..extensions import db
-from .models import ALLOWED_LEVELS, DEPENDENT_KINDS, Institution, InstitutionKind, Level
+from .models import ALLOWED_LEVELS, DEPENDENT_KINDS, Area, AreaLevel, Institution, InstitutionKind, Level
 
 _CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{1,19}$")
 FIELDS = ("code", "name", "kind", "level", "parent", "address", "phone", "email",
-          "barcode_prefix", "active")
+          "barcode_prefix", "active", "district_code", "commune_code", "go_live")
 
 
 def get_by_code(code, *, required=True):
@@ -94,6 +95,14 @@ def _coerce(fields):
         data["code"] = (data["code"] or "").strip().upper()
     if data.get("barcode_prefix") is not None:
         data["barcode_prefix"] = data["barcode_prefix"].strip().upper() or None
+    for key in ("district_code", "commune_code"):
+        if key in data:
+            data[key] = (data[key] or "").strip().upper() or None
+    if isinstance(data.get("go_live"), str):
+        try:
+            data["go_live"] = dt.date.fromisoformat(data["go_live"].strip()) if data["go_live"].strip() else None
+        except ValueError:
+            raise DomainError(_l("Write the go-live date as YYYY-MM-DD, e.g. 2024-01-01."), field="go_live")
     for key, enum_cls in (("kind", InstitutionKind), ("level", Level)):
         if key in data and not isinstance(data[key], enum_cls):
             try:
@@ -125,6 +134,14 @@ def _validate(inst):
         if clash:
             raise Conflict(_l("The barcode prefix %(prefix)s is already used by %(code)s.",
                               prefix=inst.barcode_prefix, code=clash), field="barcode_prefix")
+    for key, level in (("district_code", AreaLevel.DISTRICT), ("commune_code", AreaLevel.COMMUNE)):
+        code = getattr(inst, key)
+        if code and get_area(code, required=False) is None:
+            raise DomainError(_l("No %(level)s has the code %(code)s; add the area first.",
+                                 level=level.label, code=code), field=key)
+    commune = get_area(inst.commune_code, required=False) if inst.commune_code else None
+    if commune is not None and commune.district_code and not inst.district_code:
+        inst.district_code = commune.district_code
     parent = inst.parent
     if parent is not None:
         if parent is inst or inst in ancestors(parent):
@@ -170,3 +187,40 @@ def upsert_institution(*, actor, code, **fields):
     if existing is None:
         return create_institution(actor=actor, code=code, **fields)
     return update_institution(existing, actor=actor, **fields)
+
+
+# -- administrative areas ----------------------------------------------------------------------------
+
+def get_area(code, *, required=True):
+    area = db.session.scalar(sa.select(Area).where(Area.code == (code or "").strip().upper()))
+    if area is None and required:
+        raise NotFound(_l("No area has the code %(code)s.", code=code))
+    return area
+
+
+def all_areas(level=None):
+    query = sa.select(Area).order_by(Area.code)
+    if level is not None:
+        query = query.where(Area.level == AreaLevel(level))
+    return db.session.scalars(query).all()
+
+
+def upsert_area(*, actor, code, name, level, district=None):
+    """Create the area ``code`` or bring its name and district in line (demo and imports)."""
+    require(actor, "org.edit")
+    code = (code or "").strip().upper()
+    if not _CODE.match(code):
+        raise DomainError(_l("The code must be 2–20 capital letters, digits or hyphens (e.g. TVH-TD)."),
+                          field="code")
+    try:
+        level = AreaLevel(level)
+    except ValueError:
+        raise DomainError(_l("An area is a district or a commune."), field="level")
+    area = get_area(code, required=False)
+    if area is None:
+        area = Area(code=code)
+        db.session.add(area)
+    area.name, area.level = clean(name), level
+    area.district_code = (district or "").strip().upper() or None if level == AreaLevel.COMMUNE else None
+    db.session.flush()
+    return area

@@ -24,7 +24,15 @@ def _form_fields(form):
     return dict(code=form.code.data, name=form.name.data, kind=form.kind.data, level=form.level.data,
                 parent=parent, address=form.address.data or "", phone=form.phone.data or "",
                 email=form.email.data or "", barcode_prefix=form.barcode_prefix.data or None,
-                active=form.active.data)
+                active=form.active.data, district_code=form.district_code.data or None,
+                commune_code=form.commune_code.data or None, go_live=form.go_live.data)
+
+
+def _area_choices(form):
+    """The administrative areas to choose from (none: the institution serves the whole province)."""
+    none = [("", "—")]
+    form.district_code.choices = none + [(a.code, f"{a.name} ({a.code})") for a in services.all_areas("district")]
+    form.commune_code.choices = none + [(a.code, f"{a.name} ({a.code})") for a in services.all_areas("commune")]
 
 
 @bp.route("/")
@@ -53,6 +61,7 @@ def view(institution_id):
 def create():
     form = InstitutionForm()
     form.parent.choices = _parent_choices()
+    _area_choices(form)
     if request.method == "GET" and request.args.get("parent"):
         form.parent.data = request.args["parent"]
     if form.validate_on_submit():
@@ -75,6 +84,7 @@ def edit(institution_id):
         abort(403)
     form = InstitutionForm(obj=inst if request.method == "GET" else None)
     form.parent.choices = _parent_choices(exclude=inst)
+    _area_choices(form)
     if request.method == "GET":
         form.kind.data = inst.kind.value
         form.level.data = inst.level.value

@@ -7,16 +7,18 @@ from ..common.registry import DashboardPanel, NavItem, register_nav, register_pa
 
 def init_app(app):
     from ..signals import data_changed
-    from ..common.checks import register_check
-    from . import cache, cli, models, reader_days, views  # noqa: F401  (models: for migrations)
+    from ..common.checks import exclude_from_backup, register_check
+    from . import cache, cli, models, prepare, reader_days, views  # noqa: F401  (models: for migrations)
     import_submodules(f"{__name__}.indicators")
     app.config.setdefault("STATS_CACHE", True)
     app.config.setdefault("STATS_CACHE_SIZE", 20000)
     data_changed.connect(cache.on_data_changed)
     register_check("reader visits table", reader_days.problems, repair=reader_days.rebuild, order=5)
+    exclude_from_backup("stats-figures.pickle")   # prepared figures: `flask indicators-prepare` makes them again
     app.register_blueprint(views.bp)
     app.cli.add_command(cli.indicators_command)
     app.cli.add_command(cli.plan_cli)
+    app.cli.add_command(prepare.prepare_command)
     register_nav(NavItem("stats", "stats.index", _l("Indicators"), "stats.view", order=700))
     register_panel(DashboardPanel("stats", "stats/_panel.html", "stats.view", context=_panel_context, order=10))
 

@@ -18,12 +18,19 @@ database:
 
 The cache lives in the process (one per application object), holds at most
 ``STATS_CACHE_SIZE`` entries (least recently used go first) and is switched
-off with ``STATS_CACHE = False``. Writers that bypass the services (bulk SQL)
+off with ``STATS_CACHE = False``. ``flask indicators-prepare`` (run by cron
+after the night's data, see docs/operations.md) computes the morning's pages
+in its own process and writes its entries to ``DATA_DIR/stats-figures.pickle``;
+every worker merges that file when it is newer than what it last read, so the
+first page of the morning finds its figures ready. Entries keep their tags, so
+a figure whose data changed since it was prepared is computed again as usual. Writers that bypass the services (bulk SQL)
 must send ``data_changed`` themselves or call ``clear()``.
 """
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import secrets
 import threading
 from collections import OrderedDict
@@ -64,6 +71,32 @@ class FigureCache:
             self.hits += 1
             return entry
 
+    def merge_prepared(self, path):
+        """Merge the entries ``flask indicators-prepare`` wrote, once per new version of the file.
+
+        The file is written by our own command into the data folder (trusted like the database);
+        a file that cannot be read is ignored: the figures are then computed as usual.
+        """
+        try:
+            mtime = os.stat(path).st_mtime_ns
+        except OSError:
+            return 0
+        if mtime == getattr(self, "_prepared_mtime", None):
+            return 0
+        self._prepared_mtime = mtime
+        try:
+            with open(path, "rb") as fh:
+                data = pickle.load(fh)
+            entries = data["entries"] if data.get("format") == 1 else []
+        except Exception:   # a half-copied or foreign file: nothing prepared, nothing broken
+            return 0
+        with self._lock:
+            for key, entry in entries:
+                self._entries.setdefault(key, entry)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+        return len(entries)
+
     def put(self, key, tag, value):
         with self._lock:
             self._entries[key] = (tag, value)
@@ -81,7 +114,7 @@ class FigureCache:
 
 
 def figure_cache(app=None):
-    """The application's cache, or ``None`` when caching is switched off."""
+    """The application's cache, or ``None`` when caching is switched off (prepared figures merged in)."""
     app = app or current_app
     if not app.config.get("STATS_CACHE", True):
         return None
@@ -89,7 +122,24 @@ def figure_cache(app=None):
     if cache is None:
         cache = app.extensions.setdefault("ilms_stats_cache",
                                           FigureCache(app.config.get("STATS_CACHE_SIZE", 20000)))
+    cache.merge_prepared(prepared_path(app))
     return cache
+
+
+def prepared_path(app=None):
+    app = app or current_app
+    return os.path.join(app.config["DATA_DIR"], "stats-figures.pickle")
+
+
+def save_prepared(cache, path):
+    """Write the cache's entries where every worker will merge them (atomically: write, then rename)."""
+    with cache._lock:
+        entries = list(cache._entries.items())
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "wb") as fh:
+        pickle.dump({"format": 1, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return len(entries)
 
 
 def clear(app=None):

@@ -29,17 +29,21 @@ def period_from_options(year, start, end):
 @click.option("--from", "start", help="First day, YYYY-MM-DD (default 1 January of --year).")
 @click.option("--to", "end", help="Last day, YYYY-MM-DD (default 31 December).")
 @click.option("--institution", help="Code of one institution (default: the whole province).")
+@click.option("--scope", "scope_key", help="province, district:CODE, commune:CODE, kind:KIND, level:LEVEL "
+                                           "or inst:CODE (instead of --institution).")
 @click.option("--json", "as_json", is_flag=True, help="Print the exchange.md JSON document.")
 @with_appcontext
-def indicators_command(year, start, end, institution, as_json):
+def indicators_command(year, start, end, institution, scope_key, as_json):
     """Compute the plan's indicators from the operational data."""
     from ..org.services import get_by_code
+    from .scope import parse_scope
     period = period_from_options(year, start, end)
     try:
         inst = get_by_code(institution) if institution else None
+        scope = parse_scope(scope_key) if scope_key else None
     except DomainError as error:
         raise click.ClickException(str(error.message))
-    document = services.indicator_document(period, inst)
+    document = services.indicator_document(period, inst, scope=scope)
     if as_json:
         click.echo(json.dumps(document, ensure_ascii=False, indent=1))
         return

@@ -22,13 +22,16 @@ from . import cache as figure_cache
 
 #: Indicators that are a state at the period's end rather than a count of
 #: events in it (indicators.md: "at period end", "latest ... on or before the
-#: period end"). Their projection adds the change seen in the rest of earlier
-#: years instead of scaling the count so far. LIB.PERIODICAL_TITLES is a
-#: distinct count of titles taken, which grows with new titles, not with the
-#: months that pass (a daily paper subscribed for the year counts once), so it
-#: is projected the same way.
+#: period end"). indicators.md: "a share or a stock (holdings, connected %,
+#: clubs) is not projected". LIB.PERIODICAL_TITLES is a distinct count of
+#: titles taken, which grows with new titles rather than with the months that
+#: pass (a daily paper subscribed for the year counts once): it is treated as a
+#: stock too.
 STOCK_CODES = frozenset({"LIB.HOLDINGS", "LIB.INTERNET_CONNECTED", "NET.STATIONS", "CUL.CLUBS",
                          "LIB.PERIODICAL_TITLES"})
+
+#: Fewer days than this of an open year, with no earlier full year: no projection (indicators.md).
+MIN_DAYS_LINEAR = 30
 
 #: How many earlier years a projection looks at.
 HISTORY_YEARS = 3
@@ -73,12 +76,10 @@ class Engine:
     def _cached(self, key, tag, fn):
         if key in self._memo:
             return self._memo[key]
-        value = None
-        if self.cache is not None:
-            entry = self.cache.get(key, tag)
-            if entry is not None:
-                value = entry[1]
-        if value is None:
+        entry = self.cache.get(key, tag) if self.cache is not None else None
+        if entry is not None:
+            value = entry[1]
+        else:
             self.queries += 1
             value = fn()
             if self.cache is not None:
@@ -88,7 +89,10 @@ class Engine:
 
     @staticmethod
     def _ident(indicator):
-        return (indicator.code, id(indicator))
+        """A key naming the indicator's computation, the same in every process (prepared figures are
+        shared through a file): its code and the function computing it."""
+        compute = indicator.compute
+        return (indicator.code, getattr(compute, "__module__", ""), getattr(compute, "__qualname__", ""))
 
     # -- per institution -----------------------------------------------------
     def values(self, indicator, period: Period, ids) -> dict:
@@ -114,7 +118,8 @@ class Engine:
             self.queries += 1
             fresh = indicator.compute(period, missing) or {}
             for inst_id in missing:
-                value = float(fresh.get(inst_id, 0) or 0)
+                value = fresh.get(inst_id, 0)
+                value = None if value is None and indicator.nullable else float(value or 0)
                 key = ("v", ident, period.start, period.end, inst_id)
                 self._memo[key] = out[inst_id] = value
                 if self.cache is not None:
@@ -196,63 +201,147 @@ class Engine:
         return self._cached(key, tag, lambda: dict(fn(period, ids) or {}))
 
     # -- projections -------------------------------------------------------------
+    def go_live(self, ids):
+        from .golive import go_live_dates
+        key = ("golive", tuple(sorted(set(ids))))
+        if key not in self._memo:
+            self._memo[key] = go_live_dates(ids, engine=self if self.cache is not None else None)
+        return self._memo[key]
+
     def project(self, indicator, period: Period, ids, as_of: dt.date):
-        """Where the set's value is heading at ``period.end``, seen on ``as_of`` (``None`` if the period is over)."""
+        """Where the set's value is heading at ``period.end``, seen on ``as_of`` (``None`` if the period is over).
+
+        The rules of indicators.md ("Targets"), in ``projection_rule``'s words:
+
+        - shares (unit percent) and stocks (``STOCK_CODES``) are not projected;
+        - a sum is projected institution by institution, each from the earlier years that
+          institution recorded in full (``golive``): its value to date divided by the share the
+          same part of the year held in those years; without such a year, linearly in elapsed days
+          (not at all before ``MIN_DAYS_LINEAR`` days); the group's projection is the sum;
+        - a ``distinct`` figure cannot be added up across institutions: the group's own value is
+          followed along its own curve in the earlier years that every institution of the group
+          with any record recorded in full (the mean of each year's ratio year-end / same day);
+        - never below the value to date.
+        """
         if as_of >= period.end or as_of < period.start:
             return None
+        ids = sorted(set(ids))
         so_far = Period(period.start, as_of)
         to_date = self.group(indicator, so_far, ids)
-        history = self._history(indicator, period, as_of, lambda p: self.group(indicator, p, ids))
-        start_value = (self.group(indicator, Period(period.start, period.start), ids)
-                       if indicator.code in STOCK_CODES else 0)
-        return extrapolate(indicator, period, as_of, to_date, start_value, history)
+        kind = projection_rule(indicator)
+        if kind == "none":
+            return Projection(as_of=as_of, period=period, to_date=to_date, projected=None, method="not_projected",
+                              reason="share_or_stock")
+        live = self.go_live(ids)
+        if kind == "distinct" or indicator.group is not None:
+            recorded = [live[i] for i in ids if live.get(i) is not None]
+            years = self._common_full_years(recorded, period)
+            history = [(year, self.group(indicator, so_far.shifted_years(year - period.start.year), ids),
+                        self.group(indicator, period.shifted_years(year - period.start.year), ids))
+                       for year in years]
+            projection = extrapolate(indicator, period, as_of, to_date, history, curve=True)
+        else:
+            per_inst = self.project_each(indicator, period, ids, as_of)
+            projection = combine(indicator, period, as_of, to_date, list(per_inst.values()))
+        return at_least(projection, self.group(indicator, period, ids))
 
     def project_each(self, indicator, period: Period, ids, as_of: dt.date):
         """``{institution_id: Projection}`` for every institution on its own (``each`` targets)."""
         if as_of >= period.end or as_of < period.start:
             return {}
+        ids = sorted(set(ids))
         so_far = Period(period.start, as_of)
         to_date = self.rounded_values(indicator, so_far, ids)
-        past = self._history(indicator, period, as_of, lambda p: self.rounded_values(indicator, p, ids))
-        starts = (self.rounded_values(indicator, Period(period.start, period.start), ids)
-                  if indicator.code in STOCK_CODES else {})
-        return {i: extrapolate(indicator, period, as_of, to_date.get(i, 0), starts.get(i, 0),
-                               [(year, t.get(i, 0), f.get(i, 0)) for year, t, f in past])
+        kind = projection_rule(indicator)
+        if kind == "none":
+            return {i: Projection(as_of=as_of, period=period, to_date=to_date.get(i, 0), projected=None,
+                                  method="not_projected", reason="share_or_stock") for i in ids}
+        live = self.go_live(ids)
+        years_of = {i: self._common_full_years([live[i]] if live.get(i) else [], period) for i in ids}
+        needed = sorted({y for ys in years_of.values() for y in ys})
+        past = {}
+        for year in needed:
+            shift = year - period.start.year
+            past[year] = (self.rounded_values(indicator, so_far.shifted_years(shift), ids),
+                          self.rounded_values(indicator, period.shifted_years(shift), ids))
+        known = self.rounded_values(indicator, period, ids)
+        return {i: at_least(extrapolate(indicator, period, as_of, to_date.get(i, 0),
+                                        [(y, past[y][0].get(i, 0), past[y][1].get(i, 0)) for y in years_of[i]],
+                                        curve=kind == "distinct"), known.get(i, 0))
                 for i in ids}
 
-    def _history(self, indicator, period, as_of, value_of):
-        out = []
-        for back in range(1, HISTORY_YEARS + 1):
-            whole = period.shifted_years(-back)
-            so_far = Period(period.start, as_of).shifted_years(-back)
-            out.append((period.start.year - back, value_of(so_far), value_of(whole)))
-        return out
+    @staticmethod
+    def _common_full_years(go_lives, period):
+        """Earlier years (at most ``HISTORY_YEARS``) recorded in full by every go-live date given."""
+        from .golive import full_years
+        if not go_lives:
+            return []
+        latest = max(go_lives)
+        return full_years(latest, period.start.year, HISTORY_YEARS)
+
+
+def at_least(projection, known):
+    """Never below what the period already holds: records dated later in the period (an exhibition
+    planned for the last week, an accession dated ahead) count in the period's value already."""
+    if projection and known is not None and projection.projected < known:
+        projection.projected = known
+        projection.outcomes = [max(v, known) for v in projection.outcomes]
+    return projection
+
+
+def projection_rule(indicator):
+    """``none`` (a share or a stock), ``distinct`` (its own curve) or ``sum`` (share of the year)."""
+    if indicator.unit == "percent" or indicator.code in STOCK_CODES:
+        return "none"
+    if indicator.distinct:
+        return "distinct"
+    return "sum"
+
+
+#: What a projection's ``method`` says (the JSON carries the key, the page these words).
+METHODS = ("same_part_of_year", "own_curve", "linear", "mixed", "not_projected", "too_early")
 
 
 @dataclass
 class Projection:
     """A value heading for ``projected`` at the period's end.
 
-    ``method`` is ``history`` (the same months of the ``years`` listed) or
-    ``linear`` (the pace so far, no earlier year had data); ``outcomes``
-    are the ends each earlier year's pattern would give (one value for linear).
+    ``method``: ``same_part_of_year`` (a sum scaled by the share the same part
+    of the year held in the ``years`` listed), ``own_curve`` (a distinct
+    figure following its own curve in those years), ``linear`` (elapsed days,
+    no earlier full year), ``mixed`` (a group whose institutions used
+    different methods), ``not_projected`` (a share or a stock) or
+    ``too_early`` (fewer than 30 days and no full year). ``projected`` is
+    ``None`` when there is no projection; the object is then false, and
+    ``reason`` says why. ``outcomes`` are the ends each earlier year's
+    pattern would give.
     """
 
     as_of: dt.date
     period: Period
     to_date: float
-    projected: float
+    projected: float | None
     method: str
     years: list = field(default_factory=list)
     outcomes: list = field(default_factory=list)
+    reason: str = ""
+
+    def __bool__(self):
+        return self.projected is not None
 
     @property
     def remainder(self):
-        return self.projected - self.to_date
+        return (self.projected - self.to_date) if self.projected is not None else None
+
+    def as_json(self):
+        """The ``projection`` object of the indicator document (exchange.md)."""
+        return {"value": self.projected, "method": self.method, "years": list(self.years)}
 
     def chance(self, low, high):
         """``likely`` (every outcome within the range), ``unlikely`` (none), ``uncertain``;
         with ``over`` when all outcomes end above the maximum."""
+        if self.projected is None:
+            return "unknown"
         statuses = [status_of(v, low, high) for v in self.outcomes or [self.projected]]
         if all(s == "within" for s in statuses):
             return "likely"
@@ -275,48 +364,84 @@ def status_of(value, low, high):
     return "within"
 
 
-def extrapolate(indicator, period: Period, as_of: dt.date, to_date, start_value, history):
-    """The projection of ``to_date`` (value on ``as_of``) to ``period.end``.
+def _tidy(indicator, value, floor):
+    value = max(float(floor or 0), float(value))
+    if indicator.unit == "percent":
+        value = min(100.0, value)
+    return indicator.rounded(value)
 
-    Counts (flows): each earlier year with data scales the value so far by its
-    own ratio whole / same-months (adding its remainder when its same months
-    had nothing); the point estimate uses the ratio of the sums. Without
-    history: the pace so far, ``to_date × days / days elapsed``.
-    States (``STOCK_CODES``): the value so far plus the change earlier years saw
-    in the rest of the period; without history, the trend since the first day.
-    Percentages stay within 0–100; nothing goes below zero.
+
+def extrapolate(indicator, period: Period, as_of: dt.date, to_date, history, *, curve=False):
+    """The projection of ``to_date`` (the value on ``as_of``) to ``period.end`` from ``history``,
+    ``[(year, value on the same day, value at the year's end)]`` of years recorded in full.
+
+    A sum (``curve=False``): divided by the share the same part of the year held in those years
+    together (``sum(same day) / sum(year end)``); when they held nothing by that day, the mean of
+    what came after is added. A distinct figure (``curve=True``): each year's own ratio
+    year-end / same day, averaged (a ratio of sums would weigh the busy years; the curve of
+    distinct readers flattens as the year goes on, and each year's curve says how much). Without
+    history: linear in elapsed days, and nothing before ``MIN_DAYS_LINEAR`` days. Never below the
+    value to date.
     """
-    stock = indicator.code in STOCK_CODES
-    usable = [(year, so_far, whole) for year, so_far, whole in history if whole]
+    to_date = float(to_date or 0)
+    usable = [(y, float(s or 0), float(w or 0)) for y, s, w in history]
     if usable:
         outcomes = []
         for _year, so_far, whole in usable:
-            if stock or not so_far:
-                outcomes.append(to_date + (whole - so_far))
+            outcomes.append(to_date * whole / so_far if so_far else to_date + whole)
+        if curve:
+            ratios = [w / s for _y, s, w in usable if s]
+            if ratios:
+                point = to_date * sum(ratios) / len(ratios)
             else:
-                outcomes.append(to_date * whole / so_far)
-        sum_so_far = sum(s for _y, s, _w in usable)
-        sum_whole = sum(w for _y, _s, w in usable)
-        if stock or not sum_so_far:
-            point = to_date + (sum_whole - sum_so_far) / len(usable)
+                point = to_date + sum(w for _y, _s, w in usable) / len(usable)
+            method = "own_curve"
         else:
-            point = to_date * sum_whole / sum_so_far
-        method, years = "history", sorted(y for y, _s, _w in usable)
-    else:
-        elapsed = (as_of - period.start).days + 1
-        if stock:
-            gone = (as_of - period.start).days
-            remaining = (period.end - as_of).days
-            point = to_date + ((to_date - start_value) / gone * remaining if gone else 0)
-        else:
-            point = to_date * period.days / elapsed
-        outcomes, method, years = [point], "linear", []
+            sum_so_far = sum(s for _y, s, _w in usable)
+            sum_whole = sum(w for _y, _s, w in usable)
+            point = (to_date * sum_whole / sum_so_far if sum_so_far
+                     else to_date + (sum_whole - sum_so_far) / len(usable))
+            method = "same_part_of_year"
+        return Projection(as_of=as_of, period=period, to_date=indicator.rounded(to_date),
+                          projected=_tidy(indicator, point, to_date), method=method,
+                          years=sorted(y for y, _s, _w in usable),
+                          outcomes=[_tidy(indicator, v, to_date) for v in outcomes])
+    elapsed = (as_of - period.start).days + 1
+    if elapsed < MIN_DAYS_LINEAR:
+        return Projection(as_of=as_of, period=period, to_date=indicator.rounded(to_date), projected=None,
+                          method="too_early", reason="too_early")
+    point = to_date * period.days / elapsed
+    return Projection(as_of=as_of, period=period, to_date=indicator.rounded(to_date),
+                      projected=_tidy(indicator, point, to_date), method="linear", years=[],
+                      outcomes=[_tidy(indicator, point, to_date)])
 
-    def tidy(value):
-        value = max(0.0, float(value))
-        if indicator.unit == "percent":
-            value = min(100.0, value)
-        return indicator.rounded(value)
 
-    return Projection(as_of=as_of, period=period, to_date=to_date, projected=tidy(point), method=method,
-                      years=years, outcomes=[tidy(v) for v in outcomes])
+def combine(indicator, period, as_of, to_date, parts):
+    """A group's projection of a sum: the sum of its institutions' projections.
+
+    An institution with nothing recorded so far and no projection adds nothing; if one with
+    figures cannot be projected yet (too early), neither can the group. The years are those used
+    by any institution; the method is theirs when they agree, else ``mixed``. Outcomes per year
+    add each institution's outcome for that year (or its point projection when it lacks that year).
+    """
+    shown = [p for p in parts if p]
+    blocked = [p for p in parts if not p and p.to_date]
+    if blocked or (not shown and parts and not any(p.to_date for p in parts)
+                   and all(p.method == "too_early" for p in parts)):
+        return Projection(as_of=as_of, period=period, to_date=to_date, projected=None, method="too_early",
+                          reason="too_early")
+    # an institution with nothing so far and no earlier full year adds nothing and says nothing of the method
+    telling = [p for p in shown if p.to_date or p.years] or shown
+    methods = {p.method for p in telling}
+    method = methods.pop() if len(methods) == 1 else ("mixed" if methods else "linear")
+    years = sorted({y for p in telling for y in p.years})
+    point = sum(p.projected for p in shown)
+    outcomes = []
+    for year in years:
+        total = 0
+        for p in shown:
+            total += p.outcomes[p.years.index(year)] if year in p.years else p.projected
+        outcomes.append(total)
+    return Projection(as_of=as_of, period=period, to_date=to_date, projected=_tidy(indicator, point, to_date),
+                      method=method, years=years,
+                      outcomes=[_tidy(indicator, v, to_date) for v in outcomes] or [_tidy(indicator, point, to_date)])

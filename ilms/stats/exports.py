@@ -43,7 +43,8 @@ def title_of(doc):
 
 def header_lines(doc, snapshot=None):
     lines = [
-        (_("Plan"), f"{doc['plan']['code']} — {doc['plan']['title']}"),
+        (_("Plan"), f"{doc['plan']['code']} — {doc['plan']['title']}" if doc.get("plan")
+         else _("No plan covers this year: the figures alone.")),
         (_("Reporting unit"), doc["prepared_for"]),
         (_("Reporting period"), f"{_day(doc['period']['start'])} – {_day(doc['period']['end'])}"),
         (_("Figures up to"), _day(doc["as_of"])),

@@ -27,3 +27,12 @@ class PlanHeaderForm(FlaskForm):
 
 class FreezeForm(FlaskForm):
     note = TextAreaField(_l("Note (required when a report is sent again)"), validators=[Optional(), Length(max=500)])
+
+
+class PlanCopyForm(FlaskForm):
+    """A plan copied to a new period: new code and years; its targets move by the same number of years."""
+
+    code = StringField(_l("Code of the new plan"), validators=[DataRequired(), Length(max=60)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=500)])
+    year_from = IntegerField(_l("First year"), validators=[DataRequired(), NumberRange(1990, 2100)])
+    year_to = IntegerField(_l("Last year"), validators=[DataRequired(), NumberRange(1990, 2100)])

@@ -67,7 +67,9 @@ class Target(db.Model):
         return self.year_from <= year <= self.year_to
 
     def status(self, value):
-        """below / within / above for a value against this target."""
+        """below / within / above for a value against this target (``no_value`` when there is none)."""
+        if value is None:
+            return "no_value"
         if self.min is not None and value < self.min:
             return "below"
         if self.max is not None and value > self.max:
@@ -86,7 +88,8 @@ class ReportSnapshot(db.Model):
     __tablename__ = "report_snapshots"
 
     id = sa.Column(sa.Integer, primary_key=True)
-    plan_id = sa.Column(sa.Integer, sa.ForeignKey("plans.id"), nullable=False, index=True)
+    #: The plan the report is filed under (the first in force that year); none when no plan covers the year.
+    plan_id = sa.Column(sa.Integer, sa.ForeignKey("plans.id"), nullable=True, index=True)
     kind = sa.Column(sa.String(20), nullable=False)       # half_year | annual
     year = sa.Column(sa.Integer, nullable=False)
     scope = sa.Column(sa.String(40), nullable=False)      # province | inst:CODE

@@ -15,12 +15,15 @@ from . import registry
 from . import scope as scopes
 from .charts import trend_svg
 from .engine import Engine
-from .services import each_status, group_key, target_group_members, target_row, targets_for
+from .services import (each_status, group_key, part_of_year, progress, scope_target_members, target_row,
+                       targets_for)
 
-STATUS_WORDS = {"below": _l("below target"), "within": _l("within target"), "above": _l("above target")}
+STATUS_WORDS = {"below": _l("below target"), "within": _l("within target"), "above": _l("above target"),
+                "in_progress": _l("in progress toward the annual target"), "no_value": _l("no value to judge")}
 STATUS_SO_FAR = {"below": _l("below target so far"), "within": _l("within target so far"),
-                 "above": _l("above target so far")}
-STATUS_MARKS = {"below": "▼", "within": "●", "above": "▲"}
+                 "above": _l("above target so far"), "in_progress": _l("in progress toward the annual target"),
+                 "no_value": _l("no value to judge")}
+STATUS_MARKS = {"below": "▼", "within": "●", "above": "▲", "in_progress": "◔", "no_value": "–"}
 
 
 def fmt(value, decimals=0):
@@ -55,16 +58,33 @@ def range_text(low, high, decimals=0):
     return _("at most %(n)s", n=fmt(high, decimals))
 
 
+def projection_basis(projection):
+    """Which method and which years a projection used, or why there is none, in words."""
+    if projection is None:
+        return ""
+    years = projection.years
+    span = "" if not years else (str(years[0]) if len(years) == 1 else ", ".join(str(y) for y in years))
+    if projection.method == "same_part_of_year":
+        return _("the share the same part of the year held in %(years)s", years=span)
+    if projection.method == "own_curve":
+        return _("its own curve in %(years)s (distinct figures are not scaled like sums)", years=span)
+    if projection.method == "mixed":
+        return _("earlier full years (%(years)s) where an institution has them, the pace so far elsewhere",
+                 years=span)
+    if projection.method == "linear":
+        return _("the pace so far (no earlier year recorded in full)")
+    if projection.method == "not_projected":
+        return _("not projected: a share or a stock is a state, not a count that adds up over the year")
+    return _("not projected yet: fewer than 30 days of this year and no earlier year recorded in full")
+
+
 def chance_sentence(projection, low, high, decimals=0):
-    """The chance of meeting a target, said plainly."""
+    """The chance of meeting a target, said plainly (or why there is no projection)."""
+    if not projection:
+        return projection_basis(projection)
     end = projection.period.end.strftime("%d/%m/%Y")
     value = fmt(projection.projected, decimals)
-    if projection.method == "history":
-        years = projection.years
-        span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
-        basis = _("the same months of %(years)s", years=span)
-    else:
-        basis = _("the pace so far (no earlier year to compare with)")
+    basis = projection_basis(projection)
     chance = projection.chance(low, high)
     if chance == "likely":
         return _("Likely to be met: about %(value)s by %(end)s, going by %(basis)s.",
@@ -82,6 +102,27 @@ def chance_sentence(projection, low, high, decimals=0):
     meeting, total = projection.meeting(low, high)
     return _("Uncertain: about %(value)s by %(end)s; %(k)d of %(n)d earlier years would have met it "
              "from here.", value=value, end=end, k=meeting, n=total)
+
+
+def progress_text(progress, decimals=0):
+    """A part of the year's progress toward the annual target, in words (a sentence, HTML-escaped)."""
+    from markupsafe import Markup, escape
+    if not progress:
+        return ""
+    if "institutions" in progress:
+        text = _("%(k)d of %(n)d have reached the annual minimum so far.", k=progress["value"],
+                 n=progress["institutions"])
+    elif progress.get("of_target") is not None:
+        text = _("%(value)s so far: %(share)s%% of the annual target.", value=fmt(progress["value"], decimals),
+                 share=fmt(progress["of_target"], 1))
+    else:
+        text = _("%(value)s so far.", value=fmt(progress["value"], decimals))
+    earlier = [_("%(year)d had %(share)s%% of its year by this date", year=e["year"], share=fmt(e["of_year"], 1))
+               for e in progress.get("earlier_years", []) if e.get("of_year") is not None]
+    if earlier:
+        text += " " + _("Earlier full years: %(list)s.", list="; ".join(earlier))
+    return Markup('<br><small class="progress" data-progress="%s">%s</small>') % (
+        progress.get("of_target") if progress.get("of_target") is not None else "", escape(text))
 
 
 @dataclass
@@ -117,6 +158,7 @@ class TargetRow:
     chance: str = ""
     each: list = field(default_factory=list)          # (inst, value, status, projection)
     projected_meeting: int | None = None
+    progress: dict | None = None
 
     @property
     def status(self):
@@ -142,18 +184,7 @@ class IndicatorPage:
 
 
 def _scope_target_members(target, scope, network, members):
-    group = target_group_members(target, network)
-    if scope.kind == "province":
-        return group
-    member_ids = {m.id for m in members}
-    if scope.is_institution:
-        inst = members[0]
-        if target.scope == "each":
-            return [inst] if inst in group else []
-        return group if group == [inst] else []
-    if target.scope == "each":
-        return [m for m in group if m.id in member_ids]
-    return group if group and all(m.id in member_ids for m in group) else []
+    return scope_target_members(target, scope, network, members)
 
 
 def build_page(period: Period, scope, *, user, plan=None, today=None, engine=None, details=True):
@@ -175,7 +206,7 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
         ids = [i.id for i in applicable]
         value = engine.group(indicator, period, ids)
         last_value = engine.group(indicator, last_period, ids)
-        change = ((value - last_value) / last_value * 100) if last_value else None
+        change = ((value - last_value) / last_value * 100) if last_value and value is not None else None
         projection = engine.project(indicator, period, ids, as_of) if as_of else None
         row = IndicatorRow(indicator=indicator, ids=ids, value=value, last_value=last_value, change=change,
                            projection=projection, monthly=[], monthly_last=[], chart=None, chart_large=None)
@@ -218,6 +249,8 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
         result = TargetRow(target=target, plan=target.plan, indicator=indicator, members=t_members,
                            row=target_row(engine, target, period, t_members),
                            last_row=target_row(engine, target, last_period, t_members))
+        if part_of_year(period):
+            result.progress = progress(engine, target, indicator, period, t_members)
         ids = [i.id for i in t_members]
         if target.scope == "sum":
             if as_of:
@@ -228,9 +261,9 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
             projections = engine.project_each(indicator, period, ids, as_of) if as_of else {}
             result.each = [(inst, values.get(inst.id, 0), target.status(values.get(inst.id, 0)),
                             projections.get(inst.id)) for inst in t_members]
-            if projections:
+            if projections and any(projections.values()):
                 result.projected_meeting = sum(
-                    1 for p in projections.values() if target.status(p.projected) == "within")
+                    1 for p in projections.values() if p and target.status(p.projected) == "within")
         target_rows.append(result)
     return IndicatorPage(period=period, scope=scope, scope_label=str(scope.label(network)), members=members,
                          as_of=as_of, last_period=last_period, rows=rows, targets=target_rows, plan=plan,
@@ -257,28 +290,58 @@ __all__ = ["STATUS_MARKS", "STATUS_SO_FAR", "STATUS_WORDS", "build_page", "chanc
 
 BREAKDOWN_TITLES = {"source": _l("By source of the copies"), "ethnicity": _l("By ethnic group"),
                     "sex": _l("By sex"), "students": _l("Students among them"), "kind": _l("By kind"),
-                    "level": _l("By level"), "category": _l("By reader category")}
+                    "level": _l("By level"), "category": _l("By reader category"),
+                    "members": _l("Members, by setting"), "setting": _l("Clubs, by setting"),
+                    "participants": _l("Participants, by kind of activity"), "audience": _l("By audience"),
+                    "minority": _l("Ethnic-minority trainees among them"), "heritage": _l("By kind of heritage"),
+                    "collection": _l("By collection"), "schools": _l("Students, by school"),
+                    "host": _l("By host institution"), "reason": _l("By reason"), "status": _l("By status")}
 
 
 def breakdown_title(name):
     return BREAKDOWN_TITLES.get(name, name.replace("_", " ").capitalize())
 
 
-def breakdown_label(name, key):
-    """A breakdown key in words: acquisition sources, ethnic groups (GSO codes), sexes, reader categories."""
-    from ..catalog.models import AcquisitionSource
-    from ..common import ethnicity
+def _vocabularies():
+    """Every labelled vocabulary a breakdown key may come from, in the order a shared value is read."""
+    from ..catalog.models import AcquisitionSource, WithdrawalReason
+    from ..events import models as events
+    from ..internet.models import AgeBand, UserKind
     from ..patrons.models import PatronCategory, Sex
+    from ..rotation.models import MissingCause
+    return {"source": [AcquisitionSource], "sex": [Sex], "category": [PatronCategory], "level": [Level],
+            "setting": [events.ClubSetting], "members": [events.ClubSetting], "audience": [events.Audience],
+            "heritage": [events.Heritage], "status": [events.ExhibitionStatus],
+            "reason": [WithdrawalReason, MissingCause],
+            "participants": [events.ActivityKind],
+            "kind": [events.ExhibitionKind, events.ActivityKind, events.FestivalKind, InstitutionKind],
+            "*": [events.ExhibitionKind, events.ActivityKind, events.FestivalKind, events.ClubSetting,
+                  events.Audience, events.Heritage, events.ExhibitionStatus, WithdrawalReason, MissingCause,
+                  AgeBand, UserKind, InstitutionKind, Level]}
+
+
+def breakdown_label(name, key):
+    """A breakdown key in words: enum values by their label (acquisition sources, club settings, audiences,
+    kinds of activity, festival or exhibition...), ethnic groups (GSO codes), collections by name."""
+    from ..common import ethnicity
     if key is None or key == "":
         return _("not recorded")
-    vocabularies = {"source": AcquisitionSource, "sex": Sex, "category": PatronCategory}
-    if name in vocabularies:
-        try:
-            return vocabularies[name](key).label
-        except ValueError:
-            return str(key)
+    text = str(key)
+    plain = {"students": _("students"), "others": _("others"), "other": _("others"),
+             "minority": _("ethnic minorities"), "kinh": _("Kinh"), "unknown": _("not recorded")}
+    if name in ("students", "minority") and text in plain:
+        return plain[text]
     if name == "ethnicity":
-        return ethnicity.name_of(key) or str(key)
-    labels = {"students": _("students"), "others": _("others"), "minority": _("ethnic minorities"),
-              "kinh": _("Kinh")}
-    return labels.get(str(key), str(key))
+        return ethnicity.name_of(text) or text
+    if name == "collection":
+        from ..events.models import Collection
+        from ..extensions import db
+        found = db.session.get(Collection, int(text)) if text.isdigit() else None
+        return found.name if found is not None else text
+    vocabularies = _vocabularies()
+    for enum_cls in vocabularies.get(name, []) + vocabularies["*"]:
+        try:
+            return enum_cls(text).label
+        except ValueError:
+            continue
+    return plain.get(text, text)

@@ -24,6 +24,9 @@ SPEC_CODES = frozenset({
     "MUS.ARTIFACTS_ADDED",
     "CUL.FESTIVALS", "CUL.FESTIVAL_COMPLIANCE", "CUL.CLUBS", "CUL.ACTIVITIES",
     "TRN.COURSES", "TRN.TRAINEES",
+    # Programme 1520/QĐ-TTg (2022)
+    "LIB.LLL_SERVICE_SHARE", "MUS.EDU_PROGRAMME_SHARE", "MUS.LEARNING_VISITORS", "MUS.LEARNING_VISITORS_GROWTH",
+    "CUL.LLL_SERVICE_SHARE",
 })
 
 PerInstitution = Callable[[Period, Sequence[int]], Mapping[int, float]]
@@ -65,6 +68,9 @@ class Indicator:
     drilldown: Callable | None = None
     breakdowns: Mapping[str, Callable] = field(default_factory=dict)
     definition: str = ""
+    #: The figure may have no value (``None``): a change against a year that had none. Such a value
+    #: is shown as "–" and judged against no target.
+    nullable: bool = False
 
     def name(self, locale="vi"):
         return self.name_vi if str(locale).startswith("vi") else self.name_en
@@ -73,6 +79,8 @@ class Indicator:
         return getattr(institution.kind, "value", institution.kind) in self.kinds
 
     def rounded(self, value):
+        if value is None and self.nullable:
+            return None
         value = float(value or 0)
         if self.decimals:
             return round(value, self.decimals)

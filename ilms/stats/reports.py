@@ -24,7 +24,7 @@ from . import scope as scopes
 from .drill import activity_rows
 from .engine import Engine
 from .models import Plan, ReportSnapshot
-from .services import group_key, target_members, target_row, targets_for
+from .services import group_key, progress, scope_target_members, target_row, targets_for
 
 KIND_LABELS = {"half_year": _l("6-month report"), "annual": _l("Annual report")}
 
@@ -37,6 +37,10 @@ def report_period(kind, year):
     return Period.half_year(year) if kind == "half_year" else Period.year(year)
 
 
+#: The province's schedule (plan 1133, kept by programme 1520) for a year no plan covers.
+DEFAULT_DUE = {"half_year": "06-20", "annual": "11-30"}
+
+
 def plan_report(plan, kind):
     rep = next((r for r in plan.reports if r.kind == kind), None)
     if rep is None:
@@ -44,8 +48,22 @@ def plan_report(plan, kind):
     return rep
 
 
+def plans_in_force(year):
+    """Every plan whose years cover ``year`` (oldest first), e.g. 1133/KH-UBND and 208/QĐ-TTg for 2018."""
+    return db.session.scalars(sa.select(Plan).where(Plan.year_from <= year, Plan.year_to >= year)
+                              .order_by(Plan.year_from, Plan.code)).all()
+
+
 def due_date(plan, kind, year):
-    due = plan_report(plan, kind).due
+    """The day the report is due: the plan's date for its kind, else the first plan in force asking
+    for it, else the province's schedule (``DEFAULT_DUE``)."""
+    due = None
+    for candidate in ([plan] if plan is not None else []) + list(plans_in_force(year)):
+        rep = next((r for r in candidate.reports if r.kind == kind), None)
+        if rep is not None:
+            due = rep.due
+            break
+    due = due or DEFAULT_DUE[kind]
     month, day = int(due[:2]), int(due[3:])
     try:
         return dt.date(year, month, day)
@@ -55,54 +73,86 @@ def due_date(plan, kind, year):
 
 def report_scope(text):
     scope = scopes.parse_scope(text)
-    if scope.kind not in ("province", "inst"):
-        raise ReportError(_l("A report is made for one institution or consolidated for the province."))
+    if scope.kind not in ("province", "inst", "district", "commune"):
+        raise ReportError(_l("A report is made for one institution, an area (a former district or a commune) "
+                             "or consolidated for the province."))
     return scope
 
 
 def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engine=None):
-    """The report's document: period, due date, figures to date with estimates, targets, activities."""
-    plan_report(plan, kind)
-    if not plan.year_from <= year <= plan.year_to:
-        raise ReportError(_l("Plan %(code)s runs from %(first)d to %(last)d; choose a year in it.",
-                             code=plan.code, first=plan.year_from, last=plan.year_to))
+    """The report's document: period, due date, figures to date with estimates, targets, activities.
+
+    A report exists for every year. Its targets are those of every plan in force that year
+    (``plans``; ``plan`` is the plan the report is filed under, ``None`` when no plan covers the
+    year: the figures alone, ``no_plan`` says so). A 6-month report (a part of the year) shows each
+    target's ``progress`` toward the annual target and judges nothing (``in_progress``). While the
+    period is open, rows carry a ``projection`` ({value, method, years}) beside the older
+    ``total``/``estimate`` keys, which stay for the renderers. A year not begun yet gives the
+    document with nothing counted (``not_started``), never an error.
+    """
+    if kind not in KIND_LABELS:
+        raise NotFound(_l("There is no report of this kind."))
+    if not 1990 <= year <= 2100:
+        raise ReportError(_l("Choose a year between 1990 and 2100."))
+    if plan is not None and not any(r.kind == kind for r in plan.reports):
+        plan_report(plan, kind)
     period = report_period(kind, year)
     today = today or local_today()
+    not_started = False
     if as_of is None:
         if today < period.start:
-            raise ReportError(_l("The reporting period starts on %(day)s; there is nothing to report yet.",
-                                 day=period.start.strftime("%d/%m/%Y")))
-        as_of = min(today, period.end)
+            not_started = True
+            as_of = period.start
+        else:
+            as_of = min(today, period.end)
+    in_force = plans_in_force(year)
+    filed_under = plan if plan is not None else (in_force[0] if in_force else None)
     network = scopes.network()
     members = scope.members(network)
     if not members:
         raise NotFound(_l("No active institution matches this choice (%(scope)s).", scope=scope.key))
     scopes.check_scope(user, scope, members)
     engine = engine or Engine()
-    estimating = as_of < period.end
+    estimating = as_of < period.end and not not_started
     so_far = Period(period.start, as_of)
     institution = members[0] if scope.is_institution else None
     doc = {
-        "format": 1, "plan": {"id": plan.id, "code": plan.code, "title": plan.title},
+        "format": 1,
+        "plan": ({"id": filed_under.id, "code": filed_under.code, "title": filed_under.title}
+                 if filed_under is not None else None),
+        "plans": [{"id": p.id, "code": p.code, "title": p.title, "years": [p.year_from, p.year_to]}
+                  for p in in_force],
+        "no_plan": not in_force, "not_started": not_started,
         "kind": kind, "year": year, "scope": scope.key, "scope_label": str(scope.label(network)),
         "institution": institution.code if institution else None,
         "period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
         "as_of": as_of.isoformat(), "due": due_date(plan, kind, year).isoformat(),
         "prepared_by": getattr(user, "display_name", ""),
-        "prepared_for": institution.name if institution else str(_l("Whole province")),
+        "prepared_for": institution.name if institution else (
+            str(_l("Whole province")) if scope.kind == "province" else str(scope.label(network))),
         "prepared_on": today.isoformat(), "estimate": estimating,
         "indicators": [], "groups": [], "figures": [], "targets": [], "activities": [],
     }
+
+    def projected(indicator, ids):
+        projection = engine.project(indicator, period, ids, as_of) if estimating else None
+        total = projection.projected if projection else None
+        return projection, total
+
     for indicator in registry.all_indicators():
         applicable = [i for i in members if indicator.applies_to(i)]
         if not applicable:
             continue
         ids = [i.id for i in applicable]
         value = engine.group(indicator, so_far, ids)
-        total = engine.project(indicator, period, ids, as_of).projected if estimating else value
+        projection, total = projected(indicator, ids)
+        total = total if total is not None else value
         last = engine.group(indicator, so_far.shifted_years(-1), ids)
-        doc["indicators"].append({"indicator": indicator.code, "value": value, "total": total,
-                                  "estimate": _estimate(total, value, estimating), "last_year": last})
+        row = {"indicator": indicator.code, "value": value, "total": total,
+               "estimate": _estimate(total, value, estimating), "last_year": last}
+        if projection is not None:
+            row["projection"] = projection.as_json()
+        doc["indicators"].append(row)
         if institution is None:
             by_group = {}
             for inst in applicable:
@@ -110,34 +160,50 @@ def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engin
             key_name = "level" if indicator.group_by == "level" else "group"
             for key in sorted(by_group):
                 g_value = engine.group(indicator, so_far, by_group[key])
-                g_total = (engine.project(indicator, period, by_group[key], as_of).projected
-                           if estimating else g_value)
-                doc["groups"].append({"indicator": indicator.code, key_name: key, "value": g_value,
-                                      "total": g_total, "estimate": _estimate(g_total, g_value, estimating)})
+                g_projection, g_total = projected(indicator, by_group[key])
+                g_total = g_total if g_total is not None else g_value
+                g_row = {"indicator": indicator.code, key_name: key, "value": g_value, "total": g_total,
+                         "estimate": _estimate(g_total, g_value, estimating)}
+                if g_projection is not None:
+                    g_row["projection"] = g_projection.as_json()
+                doc["groups"].append(g_row)
             values = engine.rounded_values(indicator, so_far, ids)
-            projected = engine.project_each(indicator, period, ids, as_of) if estimating else {}
+            each = engine.project_each(indicator, period, ids, as_of) if estimating else {}
             for inst in applicable:
                 i_value = values.get(inst.id, 0)
-                i_total = projected[inst.id].projected if estimating else i_value
-                doc["figures"].append({"indicator": indicator.code, "institution": inst.code, "value": i_value,
-                                       "total": i_total, "estimate": _estimate(i_total, i_value, estimating)})
-    for target in targets_for(period, plan):
-        if registry.get(target.indicator) is None:
+                i_projection = each.get(inst.id)
+                i_total = i_projection.projected if i_projection else i_value
+                i_row = {"indicator": indicator.code, "institution": inst.code, "value": i_value,
+                         "total": i_total, "estimate": _estimate(i_total, i_value, estimating)}
+                if i_projection is not None:
+                    i_row["projection"] = i_projection.as_json()
+                doc["figures"].append(i_row)
+    half = kind == "half_year"
+    for target in targets_for(Period.year(year)):
+        indicator = registry.get(target.indicator)
+        if indicator is None:
             continue
-        t_members = target_members(target, network, institution)
+        t_members = scope_target_members(target, scope, network, members)
         if not t_members:
             continue
         row = target_row(engine, target, so_far, t_members)
-        indicator = registry.get(target.indicator)
-        if estimating and target.scope == "sum":
+        row["plan"] = target.plan.code
+        if half:
+            # indicators.md, "Half-year": progress toward the annual target, no judgement
+            row["status"] = row["total_status"] = "in_progress"
+            row["progress"] = progress(engine, target, indicator, so_far, t_members)
+            row["total"] = row["value"]
+        elif estimating and target.scope == "sum":
             projection = engine.project(indicator, period, [i.id for i in t_members], as_of)
-            row["total"] = projection.projected
-            row["total_status"] = target.status(projection.projected)
+            row["projection"] = projection.as_json()
+            row["total"] = projection.projected if projection else row["value"]
+            row["total_status"] = target.status(row["total"])
         elif estimating:
             projections = engine.project_each(indicator, period, [i.id for i in t_members], as_of)
-            row["total"] = sum(1 for p in projections.values() if target.status(p.projected) == "within")
+            ends = [p.projected if p else p.to_date for p in projections.values()]
+            row["total"] = sum(1 for v in ends if target.status(v) == "within")
             row["total_status"] = "within" if row["total"] == len(t_members) else (
-                "below" if any(target.status(p.projected) == "below" for p in projections.values()) else "above")
+                "below" if any(target.status(v) == "below" for v in ends) else "above")
         else:
             row["total"], row["total_status"] = row["value"], row["status"]
         doc["targets"].append(row)
@@ -153,7 +219,9 @@ def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engin
 
 
 def _estimate(total, value, estimating):
-    return (total - value) if estimating else None
+    if not estimating or total is None or value is None:
+        return None
+    return total - value
 
 
 # -- freezing ------------------------------------------------------------------
@@ -165,9 +233,13 @@ def _freeze_institution(scope):
     return None
 
 
+def _plan_is(plan):
+    return ReportSnapshot.plan_id.is_(None) if plan is None else ReportSnapshot.plan_id == plan.id
+
+
 def snapshots_of(plan, kind, year, scope):
     return db.session.scalars(sa.select(ReportSnapshot).where(
-        ReportSnapshot.plan_id == plan.id, ReportSnapshot.kind == kind, ReportSnapshot.year == year,
+        _plan_is(plan), ReportSnapshot.kind == kind, ReportSnapshot.year == year,
         ReportSnapshot.scope == scope.key).order_by(ReportSnapshot.version.desc())).all()
 
 
@@ -180,7 +252,7 @@ def freeze_report(plan, kind, year, scope, *, actor, note="", today=None):
         raise ReportError(_l("This report was signed off already (version %(n)d); say why it is sent again.",
                              n=earlier[0].version), field="note")
     doc = build_report(plan, kind, year, scope, user=actor, today=today)
-    snapshot = ReportSnapshot(plan_id=plan.id, kind=kind, year=year, scope=scope.key,
+    snapshot = ReportSnapshot(plan_id=plan.id if plan is not None else None, kind=kind, year=year, scope=scope.key,
                               version=(earlier[0].version + 1) if earlier else 1,
                               period_start=dt.date.fromisoformat(doc["period"]["start"]),
                               period_end=dt.date.fromisoformat(doc["period"]["end"]),
@@ -212,7 +284,7 @@ def revisions(snapshot, *, user, engine=None):
     ``[{"what": ..., "indicator", "institution"/"group"/"level", "frozen", "current", "difference"}]``
     """
     frozen = snapshot_document(snapshot)
-    plan = db.session.get(Plan, snapshot.plan_id)
+    plan = db.session.get(Plan, snapshot.plan_id) if snapshot.plan_id is not None else None
     current = build_report(plan, snapshot.kind, snapshot.year, scopes.parse_scope(snapshot.scope), user=user,
                            as_of=snapshot.as_of, today=snapshot.as_of, engine=engine)
     out = []
@@ -249,13 +321,34 @@ def indicator_name(code):
     return indicator.name(str(get_locale() or "vi")) if indicator else code
 
 
+def report_years(today=None):
+    """Every year a report can be asked for: from the first year with operational data (or the first
+    plan's) to the current year, newest first."""
+    from .golive import first_records
+    today = today or local_today()
+    first = today.year
+    starts = [d.year for d in first_records([i.id for i in scopes.network()]).values() if d]
+    starts += [p.year_from for p in db.session.scalars(sa.select(Plan)).all() if p.year_from <= today.year]
+    if starts:
+        first = min(first, min(starts))
+    return list(range(today.year, first - 1, -1))
+
+
 def report_list(plan, year, *, user):
-    """The reports of a plan for a year the user may see: ``[(kind, due, scope key, label, latest snapshot)]``."""
+    """The reports of a year filed under ``plan`` (or under none) that the user may see:
+    ``[(kind, due, scope key, label, latest snapshot)]``."""
     network = scopes.network()
     allowed = scopes.visible_ids(user)
     scope_rows = []
     if allowed is None:
         scope_rows.append(("province", str(_l("Whole province (consolidated)"))))
+        from ..org.models import Area, AreaLevel
+        used = {i.district_code for i in network}
+        for area in db.session.scalars(sa.select(Area).where(Area.level == AreaLevel.DISTRICT)
+                                       .order_by(Area.code)).all():
+            if area.code in used:
+                scope_rows.append((f"district:{area.code}", str(_l("Area of %(name)s (%(code)s)",
+                                                                     name=area.name, code=area.code))))
     applicable_kinds = {k for ind in registry.all_indicators() for k in ind.kinds}
     for inst in sorted(network, key=lambda i: i.name_sort):
         if allowed is not None and inst.id not in allowed:
@@ -264,11 +357,12 @@ def report_list(plan, year, *, user):
             scope_rows.append((f"inst:{inst.code}", inst.name))
     latest = {}
     for snap in db.session.scalars(sa.select(ReportSnapshot).where(
-            ReportSnapshot.plan_id == plan.id, ReportSnapshot.year == year)
+            _plan_is(plan), ReportSnapshot.year == year)
             .order_by(ReportSnapshot.version)).all():
         latest[(snap.kind, snap.scope)] = snap
     out = []
-    for rep in plan.reports:
+    kinds = [r.kind for r in plan.reports] if plan is not None else list(KIND_LABELS)
+    for kind in kinds:
         for key, label in scope_rows:
-            out.append((rep.kind, due_date(plan, rep.kind, year), key, label, latest.get((rep.kind, key))))
+            out.append((kind, due_date(plan, kind, year), key, label, latest.get((kind, key))))
     return out

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..common.errors import DomainError, PermissionDenied
 from ..extensions import db
-from ..org.models import Institution, InstitutionKind, Level
+from ..org.models import Area, AreaLevel, Institution, InstitutionKind, Level
 
 
 class ScopeError(DomainError):
@@ -17,7 +17,12 @@ class ScopeError(DomainError):
 
 @dataclass(frozen=True)
 class Scope:
-    """``province``, ``kind:<institution kind>``, ``level:<level>`` or ``inst:<code>``."""
+    """``province``, ``kind:<institution kind>``, ``level:<level>``, ``district:<area code>``,
+    ``commune:<area code>`` or ``inst:<code>``.
+
+    A district scope is the area of a former district (for any year: the institutions whose
+    district area it is); a commune scope the institutions of that commune.
+    """
 
     kind: str
     value: str | None = None
@@ -38,6 +43,10 @@ class Scope:
             return [i for i in network if i.kind.value in kinds]
         if self.kind == "level":
             return [i for i in network if i.level.value == self.value]
+        if self.kind == "district":
+            return [i for i in network if i.district_code == self.value]
+        if self.kind == "commune":
+            return [i for i in network if i.commune_code == self.value]
         return [i for i in network if i.code == self.value]
 
     def label(self, network=None):
@@ -47,6 +56,12 @@ class Scope:
             return _l("All: %(kind)s", kind=", ".join(str(InstitutionKind(k).label) for k in self.value.split(",")))
         if self.kind == "level":
             return _l("All at %(level)s level", level=Level(self.value).label)
+        if self.kind in ("district", "commune"):
+            area = db.session.scalar(sa.select(Area).where(Area.code == self.value))
+            name = area.name if area is not None else self.value
+            if self.kind == "district":
+                return _l("Area of %(name)s (%(code)s)", name=name, code=self.value)
+            return _l("%(name)s (%(code)s)", name=name, code=self.value)
         inst = next((i for i in network or () if i.code == self.value), None)
         return inst.name if inst is not None else self.value
 
@@ -71,10 +86,16 @@ def parse_scope(text):
         return Scope("kind", ",".join(sorted(set(kinds))))
     if kind == "level" and value in {lv.value for lv in Level}:
         return Scope("level", value)
-    if kind == "inst" and value:
+    if kind in ("inst", "institution") and value.strip():
         return Scope("inst", value.strip().upper())
+    if kind in ("district", "commune") and value.strip():
+        code = value.strip().upper()
+        level = AreaLevel.DISTRICT if kind == "district" else AreaLevel.COMMUNE
+        if db.session.scalar(sa.select(Area.id).where(Area.code == code, Area.level == level)) is None:
+            raise ScopeError(_l("No %(level)s has the code %(code)s.", level=level.label, code=code))
+        return Scope(kind, code)
     raise ScopeError(_l("Unknown scope “%(scope)s”: choose the province, a type or level of institutions, "
-                        "or one institution.", scope=text))
+                        "an area (district:CODE, commune:CODE) or one institution.", scope=text))
 
 
 def network():
@@ -124,9 +145,21 @@ def scope_choices(user, network_rows):
     kinds = [k for k in InstitutionKind if any(i.kind == k for i in network_rows)]
     levels = [lv for lv in Level if any(i.level == lv for i in network_rows)]
     by_name = sorted(network_rows, key=lambda i: i.name_sort)
-    return [
+    areas = db.session.scalars(sa.select(Area).order_by(Area.code)).all()
+    used_districts = {i.district_code for i in network_rows}
+    used_communes = {i.commune_code for i in network_rows}
+    choices = [
         (_l("Province"), [("province", _l("Whole province"))]),
         (_l("Groups by type"), [(f"kind:{k.value}", k.label) for k in kinds]),
         (_l("Groups by level"), [(f"level:{lv.value}", lv.label) for lv in levels]),
-        (_l("Institutions"), [(f"inst:{i.code}", f"{i.name} ({i.code})") for i in by_name]),
     ]
+    districts = [(f"district:{a.code}", f"{a.name} ({a.code})") for a in areas
+                 if a.level == AreaLevel.DISTRICT and a.code in used_districts]
+    communes = [(f"commune:{a.code}", f"{a.name} ({a.code})") for a in areas
+                if a.level == AreaLevel.COMMUNE and a.code in used_communes]
+    if districts:
+        choices.append((_l("Areas of former districts"), districts))
+    if communes:
+        choices.append((_l("Communes"), communes))
+    choices.append((_l("Institutions"), [(f"inst:{i.code}", f"{i.name} ({i.code})") for i in by_name]))
+    return choices

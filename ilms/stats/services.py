@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
-from ..common.time import Period, utcnow
+from ..common.time import Period, local_today, utcnow
 from ..extensions import db
 from ..org.models import Institution, InstitutionKind, Level
 from . import registry
@@ -174,6 +174,30 @@ def save_plan(data, *, actor, plan=None):
     return apply_plan_data(data, actor=actor, plan=plan)
 
 
+def copy_plan(plan, *, actor, code, title, year_from, year_to):
+    """A new plan for another period with ``plan``'s targets and report dates, to edit afterwards.
+
+    Targets move by the number of years between the two first years (a target of 2016-2019 in a
+    plan of 2016-2020 becomes 2026-2029 in a copy for 2026-2030), cut to the new period; a target
+    falling wholly outside it is left out. The new plan is saved through the same checks as the edit
+    page.
+    """
+    if year_from > year_to:
+        raise PlanFileError(_l("The first year comes after the last year."), field="year_from")
+    shift = year_from - plan.year_from
+    data = plan_data(plan)
+    targets = []
+    for entry in data["targets"]:
+        first, last = entry["years"][0] + shift, entry["years"][1] + shift
+        first, last = max(first, year_from), min(last, year_to)
+        if first > last:
+            continue
+        targets.append(dict(entry, years=[first, last]))
+    checked = check_plan_data({"plan": {"code": code, "title": title, "years": [year_from, year_to]},
+                               "reports": data["reports"], "targets": targets})
+    return save_plan(checked, actor=actor)
+
+
 def plan_data(plan):
     """A stored plan in the YAML's structure (what ``check_plan_data`` accepts)."""
     targets = []
@@ -266,44 +290,95 @@ def group_key(indicator, inst):
     return inst.level.value if indicator.group_by == "level" else inst.kind.value
 
 
-def indicator_document(period: Period, institution=None, *, engine=None):
-    """The document of exchange.md for ``period``, the whole province or one institution.
+def indicator_document(period: Period, institution=None, *, engine=None, scope=None, today=None):
+    """The document of exchange.md for ``period``: the whole province, one institution or a scope.
 
     Rows of ``figures`` cover every active institution of a kind the
     indicator applies to (zeros included). ``groups`` add up the institutions
     of each kind (or level, for indicators grouped by level) among those
     shown. ``targets`` hold every plan target covering the period; with one
-    institution chosen, only targets that concern that institution alone.
+    institution chosen, only targets that concern that institution alone;
+    with an area (``district:``/``commune:``) or another group, the targets
+    whose institutions all lie in it (``each`` targets: those of it).
     Figures come fresh from the indicators unless an ``engine`` is given.
+
+    Added to the contract's keys, never changing them: while the period is
+    open (``today`` inside it), each figure, group and ``sum`` target carries
+    ``"projection": {"value", "method", "years"}`` (``value`` null when not
+    projected); for a part of a year (a half year...) each target row carries
+    ``"progress"`` toward the annual target and a status of ``in_progress``
+    instead of a judgement (indicators.md, "Half-year").
     """
     from .engine import Engine
+    from . import scope as scopes
     engine = engine or Engine(cached=False)
-    network = db.session.scalars(sa.select(Institution).where(Institution.active.is_(True))
-                                 .order_by(Institution.code)).all()
-    shown = [institution] if institution is not None else network
+    today = today or local_today()
+    network = scopes.network()
+    if scope is not None and not scope.is_institution and scope.kind != "province":
+        shown = scope.members(network)
+    elif scope is not None and scope.is_institution:
+        shown = scope.members(network)
+        institution = shown[0] if shown else institution
+    else:
+        shown = [institution] if institution is not None else network
+    as_of = today if period.start <= today < period.end else None
     figures, groups = [], []
     for indicator in registry.all_indicators():
         applicable = [i for i in shown if indicator.applies_to(i)]
         if not applicable:
             continue
         values = engine.values(indicator, period, [i.id for i in applicable])
+        each = engine.project_each(indicator, period, [i.id for i in applicable], as_of) if as_of else {}
         for inst in applicable:
-            figures.append({"indicator": indicator.code, "institution": inst.code,
-                            "value": indicator.rounded(values.get(inst.id, 0))})
+            row = {"indicator": indicator.code, "institution": inst.code,
+                   "value": indicator.rounded(values.get(inst.id, 0))}
+            if as_of:
+                row["projection"] = each[inst.id].as_json()
+            figures.append(row)
         by_group = {}
         for inst in applicable:
             by_group.setdefault(group_key(indicator, inst), []).append(inst)
         key_name = "level" if indicator.group_by == "level" else "group"
         for key in sorted(by_group):
-            groups.append({"indicator": indicator.code, key_name: key,
-                           "value": engine.group(indicator, period, [i.id for i in by_group[key]])})
+            ids = [i.id for i in by_group[key]]
+            row = {"indicator": indicator.code, key_name: key, "value": engine.group(indicator, period, ids)}
+            if as_of:
+                row["projection"] = engine.project(indicator, period, ids, as_of).as_json()
+            groups.append(row)
     targets = []
     for target in targets_for(period):
-        members = target_members(target, network, institution)
+        if scope is not None and not scope.is_institution and scope.kind != "province":
+            members = scope_target_members(target, scope, network, shown)
+        else:
+            members = target_members(target, network, institution)
         if members:
-            targets.append(target_row(engine, target, period, members))
+            targets.append(target_row(engine, target, period, members, as_of=as_of))
     return {"period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
             "figures": figures, "groups": groups, "targets": targets}
+
+
+def scope_target_members(target, scope, network, members):
+    """The institutions a target is judged over within a scope (a group, an area, one institution)."""
+    group = target_group_members(target, network)
+    if scope.kind == "province":
+        return group
+    member_ids = {m.id for m in members}
+    if scope.is_institution:
+        inst = members[0]
+        if target.scope == "each":
+            return [inst] if inst in group else []
+        return group if group == [inst] else []
+    if target.scope == "each":
+        return [m for m in group if m.id in member_ids]
+    if scope.kind in ("district", "commune"):
+        # an area's own share of a group target: the group's institutions that lie in the area
+        return [m for m in group if m.id in member_ids]
+    return group if group and all(m.id in member_ids for m in group) else []
+
+
+def part_of_year(period: Period) -> bool:
+    """A period inside one calendar year that is not the whole year (a half year, a quarter...)."""
+    return period.start.year == period.end.year and period != Period.year(period.start.year)
 
 
 def target_group_members(target, network):
@@ -330,8 +405,12 @@ def target_members(target, network, institution=None):
     return members
 
 
-def target_row(engine, target, period, members):
-    """A target's row of the document: range, value and status (and who meets an ``each`` target)."""
+def target_row(engine, target, period, members, *, as_of=None):
+    """A target's row of the document: range, value and status (and who meets an ``each`` target).
+
+    ``as_of`` (an open period): a ``sum`` row adds the ``projection`` to the period's end. A part of
+    a year adds ``progress`` toward the annual target and says ``in_progress`` instead of judging.
+    """
     indicator = registry.get(target.indicator)
     row = {"indicator": target.indicator}
     if target.level:
@@ -343,13 +422,49 @@ def target_row(engine, target, period, members):
     if target.scope == "sum":
         value = engine.group(indicator, period, [i.id for i in members])
         row.update({"value": value, "status": target.status(value)})
+        if as_of is not None and period.start <= as_of < period.end:
+            row["projection"] = engine.project(indicator, period, [i.id for i in members], as_of).as_json()
     else:
         values = engine.values(indicator, period, [i.id for i in members])
         statuses = {i.code: target.status(indicator.rounded(values.get(i.id, 0))) for i in members}
         row.update({"value": sum(1 for s in statuses.values() if s == "within"),
                     "status": each_status(statuses.values()), "institutions": len(members),
                     "not_meeting": sorted(code for code, s in statuses.items() if s != "within")})
+    if part_of_year(period):
+        row["status"] = "in_progress"
+        row["progress"] = progress(engine, target, indicator, period, members)
     return row
+
+
+def progress(engine, target, indicator, period, members):
+    """How far a part of the year has come toward the annual target (indicators.md, "Half-year").
+
+    ``{"value", "of_target"}``: the value so far and its share (%) of the target's minimum (its
+    maximum when it has none); ``"earlier_years": [{"year", "value", "year_end", "of_year"}]``: where
+    each earlier year recorded in full by every institution stood on the same date, and the share
+    (%) of that year's final value it had reached by then. ``each`` targets count the institutions
+    whose own value has reached the minimum.
+    """
+    ids = [i.id for i in members]
+    goal = target.min if target.min is not None else target.max
+    if target.scope == "each":
+        values = engine.rounded_values(indicator, period, ids)
+        reached = sum(1 for i in ids if target.min is None or (values.get(i) or 0) >= target.min)
+        return {"value": reached, "institutions": len(ids),
+                "of_target": round(100.0 * reached / len(ids), 1) if ids else None, "earlier_years": []}
+    value = engine.group(indicator, period, ids)
+    out = {"value": value, "of_target": round(100.0 * value / goal, 1) if goal and value is not None else None,
+           "earlier_years": []}
+    live = engine.go_live(ids)
+    years = engine._common_full_years([d for d in live.values() if d is not None], period)
+    for year in years:
+        shift = year - period.start.year
+        then = engine.group(indicator, period.shifted_years(shift), ids)
+        whole = engine.group(indicator, Period.year(year), ids)
+        out["earlier_years"].append({"year": year, "value": then, "year_end": whole,
+                                     "of_year": round(100.0 * then / whole, 1) if whole and then is not None
+                                     else None})
+    return out
 
 
 def each_status(statuses):

@@ -12,9 +12,9 @@ from ..common.time import Period, local_today
 from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
 from ..org.models import InstitutionKind, Level
-from . import drill, exports, pages, registry, reports, services
+from . import definitions, drill, exports, pages, registry, reports, services
 from . import scope as scopes
-from .forms import FreezeForm, PlanHeaderForm, PlanUploadForm
+from .forms import FreezeForm, PlanCopyForm, PlanHeaderForm, PlanUploadForm
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -70,7 +70,9 @@ def _helpers():
             "indicator_name": reports.indicator_name, "report_kinds": reports.KIND_LABELS,
             "target_scope": scopes.target_scope, "breakdown_title": pages.breakdown_title,
             "breakdown_label": pages.breakdown_label, "group_text": exports._group_text,
-            "revision_where": exports.revision_where, "column_label": drill.column_label}
+            "revision_where": exports.revision_where, "column_label": drill.column_label,
+            "projection_basis": pages.projection_basis, "progress_text": pages.progress_text,
+            "indicator_definition": definitions.definition}
 
 
 @bp.app_template_filter("report_day")
@@ -267,6 +269,34 @@ def plan_edit(plan_id=None):
                            indicator_codes=sorted(registry.SPEC_CODES), who_choices=_who_choices(plan))
 
 
+@bp.route("/plans/<int:plan_id>/copy", methods=["GET", "POST"])
+@staff_required("plans.edit")
+def plan_copy(plan_id):
+    """Copy a plan to a new period (its targets moved by as many years), then edit its targets."""
+    plan = services.get_plan(plan_id)
+    form = PlanCopyForm()
+    if request.method == "GET":
+        length = plan.year_to - plan.year_from
+        form.year_from.data = max(plan.year_to + 1, local_today().year)
+        form.year_to.data = form.year_from.data + length
+        form.title.data = plan.title
+        form.code.data = f"{plan.code} ({form.year_from.data}-{form.year_to.data})"[:60]
+    if form.validate_on_submit():
+        try:
+            copy = services.copy_plan(plan, actor=current_user, code=form.code.data.strip(),
+                                      title=form.title.data.strip(), year_from=form.year_from.data,
+                                      year_to=form.year_to.data)
+            db.session.commit()
+        except DomainError as error:
+            db.session.rollback()
+            form_error(form, error)
+        else:
+            flash(_("Plan %(code)s copied to %(new)s: %(n)d targets; check them now.", code=plan.code,
+                    new=copy.code, n=len(copy.targets)), "success")
+            return redirect(url_for("stats.plan_edit", plan_id=copy.id))
+    return render_template("stats/plan_copy.html", form=form, plan=plan)
+
+
 @bp.route("/plans/<int:plan_id>/delete", methods=["POST"])
 @staff_required("plans.edit")
 def plan_delete(plan_id):
@@ -285,22 +315,28 @@ def plan_delete(plan_id):
 @bp.route("/reports")
 @staff_required("stats.view")
 def report_index():
-    all_plans = services.all_plans()
+    """Every year with data offers its 6-month and annual reports, filed under the first plan in force
+    (or the plan chosen among those in force); a year no plan covers has its reports with the figures
+    alone (plan id 0 in the addresses)."""
+    today = local_today()
+    years = reports.report_years(today)
+    year = request.args.get("year", type=int) or today.year
+    if not 1990 <= year <= 2100:
+        year = today.year
+    if year not in years:
+        years = sorted(set(years) | {year}, reverse=True)
+    in_force = reports.plans_in_force(year)
     plan = _plan_from_args()
-    year = request.args.get("year", type=int) or local_today().year
-    if plan is None:
-        plan = next((p for p in all_plans if p.year_from <= year <= p.year_to), None) or (
-            all_plans[0] if all_plans else None)
-    if plan is not None and not plan.year_from <= year <= plan.year_to:
-        year = min(max(year, plan.year_from), plan.year_to)
-    rows = reports.report_list(plan, year, user=current_user) if plan else []
-    return render_template("stats/reports.html", plans=all_plans, plan=plan, year=year, rows=rows)
+    if plan is None or plan not in in_force:
+        plan = in_force[0] if in_force else None
+    rows = reports.report_list(plan, year, user=current_user)
+    return render_template("stats/reports.html", plans=in_force, plan=plan, year=year, years=years, rows=rows)
 
 
 def _report_args(plan_id, kind):
     if kind not in reports.KIND_LABELS:
         abort(404)
-    plan = services.get_plan(plan_id)
+    plan = services.get_plan(plan_id) if plan_id else None   # 0: a year under no plan
     scope = reports.report_scope(request.args.get("scope") or
                                  scopes.default_scope(current_user, scopes.network()).key)
     return plan, scope

@@ -75,13 +75,15 @@ def test_group_and_institution_scopes(app, manager, filled):
 
 def test_current_year_shows_a_projection_and_its_chance(app, manager, filled, data):
     tvt = filled["TVT"]
+    tvt.go_live = dt.date(2018, 1, 1)       # recorded in full since 2018 (set by an administrator)
     data.copies(tvt, day(2020, 2, 1), 900)
     page = pages.build_page(year(2020), parse_scope("province"), user=manager, today=dt.date(2020, 3, 31))
     assert page.as_of == dt.date(2020, 3, 31)
     target = next(t for t in page.targets if t.target.indicator == "LIB.COPIES_ADDED" and t.target.scope == "sum"
                   and t.target.kind_list == ["provincial_library"])
-    # 2019: 1,000 by 31 March of 3,500; 2018: 0 of 2,000 → remainder. Point: 900 × 5,500 / 1,000 = 4,950.
-    assert target.projection.projected == 4950 and target.projection.method == "history"
+    # 2019: 1,000 by 31 March of 3,500; 2018: 0 of 2,000. Point: 900 / (1,000 / 5,500) = 4,950.
+    assert target.projection.projected == 4950 and target.projection.method == "same_part_of_year"
+    assert target.projection.years == [2018, 2019]
     assert target.chance and "31/12/2020" in target.chance
     assert target.last_row["value"] == 1000        # the same period (to 31 March) of 2019
 

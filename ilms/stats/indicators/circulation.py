@@ -43,7 +43,7 @@ from .. import registry
 from ..engine import per_month
 from ..models import ReaderDay, ReaderYear
 
-LIBRARIES = frozenset({"provincial_library", "district_library"})
+LIBRARIES = frozenset({"provincial_library", "district_library", "commune_library"})
 
 
 def _within(column, period):

@@ -17,7 +17,8 @@ from ...org.models import Institution, InstitutionKind, Level
 from ...extensions import db
 from ..registry import Indicator, register
 
-LIBRARIES = frozenset({InstitutionKind.PROVINCIAL_LIBRARY.value, InstitutionKind.DISTRICT_LIBRARY.value})
+LIBRARIES = frozenset({InstitutionKind.PROVINCIAL_LIBRARY.value, InstitutionKind.DISTRICT_LIBRARY.value,
+                       InstitutionKind.COMMUNE_LIBRARY.value})
 MUSEUM = frozenset({InstitutionKind.MUSEUM.value})
 CULTURAL = frozenset({InstitutionKind.CULTURAL_CENTER.value, InstitutionKind.CULTURAL_HOUSE.value})
 EVERY_KIND = frozenset(k.value for k in InstitutionKind)

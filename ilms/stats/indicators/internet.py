@@ -21,7 +21,8 @@ from ..engine import per_month
 from ..registry import ActivityList, Indicator, register, register_activity_list, register_visit_source
 
 #: "every institution that can host public computers or trainings": all kinds but the museum.
-NET_KINDS = frozenset({"provincial_library", "district_library", "postal_cultural_point", "cultural_center",
+NET_KINDS = frozenset({"provincial_library", "district_library", "commune_library", "postal_cultural_point",
+                       "cultural_center",
                        "cultural_house", "internet_point"})
 LIBRARY_KINDS = frozenset({"provincial_library", "district_library"})
 

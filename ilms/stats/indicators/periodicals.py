@@ -25,7 +25,7 @@ from ...org.models import Institution
 from ..engine import months_of
 from ..registry import Indicator, register
 
-LIBRARY_KINDS = frozenset({"provincial_library", "district_library"})
+LIBRARY_KINDS = frozenset({"provincial_library", "district_library", "commune_library"})
 
 
 def _taken(period, ids):

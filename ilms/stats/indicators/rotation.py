@@ -49,7 +49,7 @@ from ...rotation.models import FOUND_RESOLUTIONS, Crate, Dispatch, DispatchItem,
 from .. import registry
 from . import circulation as circ
 
-LIBRARIES = frozenset({"provincial_library", "district_library"})
+LIBRARIES = frozenset({"provincial_library", "district_library", "commune_library"})
 POINTS = frozenset({"postal_cultural_point"})
 
 
