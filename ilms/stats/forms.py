@@ -28,6 +28,9 @@ class FreezeForm(FlaskForm):
     note = TextAreaField(_l("Note (required when a report is sent again)"), validators=[Optional(), Length(max=500)])
 
 
+TEXT = Length(max=20000)
+
+
 def _rows(n):
     return {"rows": n}
 
@@ -40,12 +43,14 @@ class LetterForm(FlaskForm):
     number = StringField(_l("Number (e.g. 15/BC-TVT)"), validators=[Optional(), Length(max=60)])
     place = StringField(_l("Place"), validators=[Optional(), Length(max=80)])
     subject = StringField(_l("Summary line under “BÁO CÁO”"), validators=[Optional(), Length(max=300)])
-    results = TextAreaField(_l("Results achieved"), validators=[Optional(), Length(max=20000)], render_kw=_rows(5))
+    results = TextAreaField(_l("Results achieved"), validators=[Optional(), TEXT], render_kw=_rows(5))
     shortcomings = TextAreaField(_l("Shortcomings, limitations and their causes"),
-                                 validators=[Optional(), Length(max=20000)], render_kw=_rows(5))
-    tasks = TextAreaField(_l("Tasks for the next period"), validators=[Optional(), Length(max=20000)], render_kw=_rows(5))
-    recommendations = TextAreaField(_l("Proposals and recommendations"), validators=[Optional(), Length(max=20000)], render_kw=_rows(5))
-    recipients = TextAreaField(_l("Recipients (one per line)"), validators=[Optional(), Length(max=2000)], render_kw=_rows(4))
+                                 validators=[Optional(), TEXT], render_kw=_rows(5))
+    tasks = TextAreaField(_l("Tasks for the next period"), validators=[Optional(), TEXT], render_kw=_rows(5))
+    recommendations = TextAreaField(_l("Proposals and recommendations"), validators=[Optional(), TEXT],
+                                    render_kw=_rows(5))
+    recipients = TextAreaField(_l("Recipients (one per line)"), validators=[Optional(), Length(max=2000)],
+                               render_kw=_rows(4))
     signer_position = TextAreaField(_l("Signer's position (e.g. KT. GIÁM ĐỐC, then PHÓ GIÁM ĐỐC)"),
                                     validators=[Optional(), Length(max=120)], render_kw=_rows(2))
     signer_name = StringField(_l("Signer's name"), validators=[Optional(), Length(max=120)])
