@@ -142,3 +142,15 @@ def months_without_records(members, today):
             out.append((inst, gaps))
     out.sort(key=lambda pair: (-len(pair[1]), pair[0].code))
     return out
+
+
+def month_ranges(months):
+    """``["2026-01", "2026-02", "2026-03", "2026-05"]`` as ``["01–03/2026", "05/2026"]`` (runs of months)."""
+    runs = []
+    for month in months:
+        number = int(month[5:7])
+        if runs and runs[-1][1] + 1 == number and runs[-1][2] == month[:4]:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number, month[:4]])
+    return [f"{a:02d}/{year}" if a == b else f"{a:02d}–{b:02d}/{year}" for a, b, year in runs]

@@ -74,10 +74,10 @@ def _helpers():
             "report_title": exports.title_of, "letters": letters}
 
 
-@bp.app_template_filter("month_vn")
-def _month_vn(month):
-    """``2026-03`` as ``03/2026``."""
-    return f"{month[5:7]}/{month[:4]}"
+@bp.app_template_filter("month_ranges")
+def _month_ranges(months):
+    from .glance import month_ranges
+    return ", ".join(month_ranges(months))
 
 
 @bp.app_template_filter("report_day")

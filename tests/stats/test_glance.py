@@ -9,7 +9,7 @@ from ilms.common.time import local_today
 from ilms.extensions import db
 from ilms.stats import cache as figure_cache
 from ilms.stats import services
-from ilms.stats.glance import year_at_a_glance
+from ilms.stats.glance import month_ranges, year_at_a_glance
 from tests.conftest import login
 
 TEST_PLAN = Path(__file__).with_name("data") / "plan-2021-2025.yaml"
@@ -89,6 +89,8 @@ def test_the_home_card_shows_the_year_and_keeps_labels_apart_from_numbers(app, c
     assert "Không có báo cáo nào đến hạn" in _text(panel) or "No report is due" in panel
     if today.month > 1:
         assert 'data-missing="TVH-B"' in panel and 'data-missing="TVT"' not in panel
+        gap = re.search(r'data-missing="TVH-B">([^<]+)<', panel).group(1)
+        assert gap.endswith(", ".join(month_ranges([f"{today.year}-{m:02d}" for m in range(1, today.month)])))
 
     _plan_for(today.year)
     db.session.commit()
@@ -98,3 +100,9 @@ def test_the_home_card_shows_the_year_and_keeps_labels_apart_from_numbers(app, c
     assert 'data-target="LIB.COPIES_ADDED"' in panel and "data-status" in panel
     if today < dt.date(today.year, 12, 31):
         assert "data-projected" in panel
+
+
+def test_gaps_are_said_as_runs_of_months():
+    assert month_ranges(["2026-01", "2026-02", "2026-03", "2026-05", "2026-07", "2026-08"]) == [
+        "01–03/2026", "05/2026", "07–08/2026"]
+    assert month_ranges(["2026-11"]) == ["11/2026"] and month_ranges([]) == []
