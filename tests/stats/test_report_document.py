@@ -8,7 +8,7 @@ import docx
 import openpyxl
 import pypdf
 import pytest
-from docx.shared import Mm, Pt
+from docx.shared import Pt
 
 from ilms.common.time import local_today
 from ilms.extensions import db
