@@ -19,15 +19,17 @@ def init_app(app):
     app.cli.add_command(cli.indicators_command)
     app.cli.add_command(cli.plan_cli)
     app.cli.add_command(prepare.prepare_command)
+    app.cli.add_command(cli.report_command)
     register_nav(NavItem("stats", "stats.index", _l("Indicators"), "stats.view", order=700))
     register_panel(DashboardPanel("stats", "stats/_panel.html", "stats.view", context=_panel_context, order=10))
 
 
 def _panel_context(user):
     from ..common.errors import DomainError
-    from . import pages
+    from .glance import year_at_a_glance
     try:
-        page, targets, rows = pages.headline(user)
+        glance = year_at_a_glance(user)
     except DomainError as error:
         return {"stats_error": error.message}
-    return {"stats_page": page, "stats_targets": targets, "stats_rows": rows}
+    return {"stats_page": glance.page, "stats_targets": glance.targets, "stats_rows": glance.rows,
+            "stats_glance": glance}

@@ -78,3 +78,63 @@ def load_plan(path):
         click.echo(f"{path}: {error.message}", err=True)
         sys.exit(1)
     click.echo(f"Plan {plan.code}: {len(plan.targets)} targets, years {plan.year_from}-{plan.year_to}.")
+
+
+@click.command("report")
+@click.option("--kind", type=click.Choice(["half_year", "annual"]), required=True,
+              help="half_year (the 6-month report) or annual.")
+@click.option("--year", type=click.IntRange(1990, 2100), required=True, help="The report's year, e.g. 2026.")
+@click.option("--scope", default="province", show_default=True,
+              help="province, district:CODE, commune:CODE or institution:CODE (inst:CODE).")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf", "xlsx"]),
+              help="File format (default: from the --out file's extension).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="The file to write.")
+@click.option("--plan", "plan_code", help="Code of the plan (default: the plan in force that year).")
+@with_appcontext
+def report_command(kind, year, scope, fmt, out, plan_code):
+    """Write a 6-month or annual report (DOCX, PDF or XLSX) as the report page would give it.
+
+    The figures are counted now, with the text and issuing details saved on
+    the report page, so a server can prepare the files before the deadline.
+    """
+    from pathlib import Path
+
+    from ..common.permissions import SYSTEM
+    from . import exports, letters, reports
+    from .scope import ScopeError, parse_scope
+
+    fmt = fmt or Path(out).suffix.lower().lstrip(".")
+    if fmt not in exports.FILE_FORMATS:
+        raise click.UsageError("say --format docx, pdf or xlsx (or give --out a .docx, .pdf or .xlsx name)")
+    text = scope.strip()
+    if text.startswith("institution:"):
+        text = "inst:" + text.split(":", 1)[1]
+    try:
+        parsed = parse_scope(text)
+    except ScopeError as error:
+        raise click.BadParameter(str(error.message), param_hint="--scope")
+    try:
+        plan = _report_plan(year, plan_code)
+        doc = reports.build_report(plan, kind, year, reports.report_scope(parsed.key), user=SYSTEM)
+        data, _mimetype = exports.report_bytes(letters.attach(doc, parsed), fmt)
+    except DomainError as error:
+        raise click.ClickException(str(error.message))
+    try:
+        Path(out).write_bytes(data)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {out}: {error.strerror or error}")
+    click.echo(f"{out}: {kind} report {year}, {parsed.key}, {fmt.upper()}, {len(data):,} bytes.")
+
+
+def _report_plan(year, code):
+    plans = services.all_plans()
+    if code:
+        plan = next((p for p in plans if p.code == code), None)
+        if plan is None:
+            raise DomainError(f"No plan has the code {code}; the plans are: "
+                              + (", ".join(p.code for p in plans) or "none"))
+        return plan
+    covering = [p for p in plans if p.year_from <= year <= p.year_to]
+    if not covering:
+        raise DomainError(f"No plan covers {year}; load one with `flask plan load FILE` or choose another year.")
+    return covering[0]          # the newest plan in force that year

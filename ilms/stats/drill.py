@@ -100,6 +100,7 @@ class DrillPage:
     page: int
     pages: int
     per_page: int
+    reconciliation: object = None
 
 
 def _query(code, period, scope, user):
@@ -116,11 +117,11 @@ def _query(code, period, scope, user):
     select = indicator.drilldown(period, [m.id for m in members])
     if not select._order_by_clauses:
         select = select.order_by(*list(select.selected_columns)[:1])
-    return indicator, select, network
+    return indicator, select, network, [m.id for m in members]
 
 
 def drill_page(code, period, scope, *, user, page=1, per_page=50):
-    indicator, select, network = _query(code, period, scope, user)
+    indicator, select, network, ids = _query(code, period, scope, user)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery()))
     pages = max(1, math.ceil(total / per_page))
     page = min(max(1, page), pages)
@@ -130,12 +131,13 @@ def drill_page(code, period, scope, *, user, page=1, per_page=50):
             for row in db.session.execute(select.limit(per_page).offset((page - 1) * per_page))]
     return DrillPage(indicator=indicator, scope=scope, scope_label=str(scope.label(network)), period=period,
                      columns=[(k, column_label(k)) for k in keys], rows=rows, total=total, page=page,
-                     pages=pages, per_page=per_page)
+                     pages=pages, per_page=per_page,
+                     reconciliation=reconcile(indicator, select, period, ids, total))
 
 
 def drill_csv(code, period, scope, *, user):
     """The whole list as CSV text chunks (UTF-8 with BOM, so spreadsheet programs read Vietnamese)."""
-    indicator, select, _network = _query(code, period, scope, user)
+    indicator, select, _network, _ids = _query(code, period, scope, user)
     keys = visible_columns(select)
     fmt = Formatter(iso=True)
 
@@ -164,3 +166,88 @@ def activity_rows(activity_list, period, ids, *, iso=False, limit=None):
     fmt = Formatter(iso=iso)
     rows = [[fmt(k, row._mapping[k]) for k in keys] for row in db.session.execute(select)]
     return keys, rows
+
+
+# -- how the records add up to the figure ------------------------------------------------
+
+#: Indicators whose figure adds the anonymous counts staff keep on paper (circulation's tallies:
+#: walk-in visitors, loans noted by hand) to the identified records: ``code -> TallyKind value``.
+TALLIED = {"LIB.VISITS": "visits", "ROT.POINT_VISITS": "visits", "LIB.LOANS": "loans", "ROT.POINT_LOANS": "loans"}
+
+#: Columns whose sum may be the figure (visitors counted per day, trainees per course...).
+SUMMED_COLUMNS = ("visitors", "count", "trainees", "participants", "attendees", "hours")
+
+TALLY_ROWS_SHOWN = 200
+
+
+@dataclass
+class Reconciliation:
+    """The figure against the records listed: ``sentence`` says how they add up (or what else it is)."""
+
+    figure: float
+    records: int
+    sentence: str
+    adds_up: bool
+    tallies: int | None = None            # the tallies' total, when they are part of the figure
+    tally_kind: object = None
+    tally_rows: list = None               # [[date, institution, count, note]], the first TALLY_ROWS_SHOWN
+    tally_entries: int = 0
+
+
+def reconcile(indicator, select, period, ids, records):
+    """Check how the listed records make the scope's figure, and say it in one line.
+
+    Only what is verified is said: records + tallies = figure for the tallied
+    indicators, records = figure for plain counts, the sum of a column for
+    counts entered in bulk (visitors per day); any other figure (distinct
+    readers, shares, states at the period's end) is said to be worked out
+    from the records, not to be their number.
+    """
+    from flask_babel import format_decimal
+    from flask_babel import gettext as _
+
+    from .engine import Engine
+
+    def num(value):
+        return format_decimal(value, format="#,##0.#")
+
+    figure = Engine().group(indicator, period, ids)
+    out = Reconciliation(figure=figure, records=records, sentence="", adds_up=False)
+    kind = TALLIED.get(indicator.code)
+    if kind is not None:
+        from ..circulation.models import Tally, TallyKind
+        where = (Tally.kind == TallyKind(kind), Tally.date >= period.start, Tally.date <= period.end,
+                 Tally.institution_id.in_(list(ids)))
+        total, entries = db.session.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(Tally.count), 0), sa.func.count(Tally.id)).where(*where)).one()
+        if entries and records + int(total) == figure:
+            fmt = Formatter()
+            out.tallies, out.tally_kind, out.tally_entries = int(total), TallyKind(kind), entries
+            out.tally_rows = [[fmt("date", row.date), fmt("institution_id", row.institution_id),
+                               num(row.count), row.note or ""]
+                              for row in db.session.execute(
+                                  sa.select(Tally.date, Tally.institution_id, Tally.count, Tally.note)
+                                  .where(*where).order_by(Tally.date, Tally.id).limit(TALLY_ROWS_SHOWN))]
+            out.adds_up = True
+            out.sentence = _("%(figure)s = %(records)s from the records listed + %(tallies)s from %(entries)s "
+                             "tally entries (%(kind)s)", figure=num(figure), records=num(records),
+                             tallies=num(total), entries=num(entries), kind=TallyKind(kind).label)
+            return out
+    if figure == records:
+        out.adds_up = True
+        out.sentence = _("%(figure)s = the %(records)s records listed, one for each.", figure=num(figure),
+                         records=num(records))
+        return out
+    sub = select.order_by(None).subquery()
+    for column in SUMMED_COLUMNS:
+        if column in sub.c:
+            summed = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(sub.c[column]), 0)))
+            if summed is not None and round(float(summed), 2) == round(float(figure), 2):
+                out.adds_up = True
+                out.sentence = _("%(figure)s = the sum of “%(column)s” over the %(records)s records listed.",
+                                 figure=num(figure), column=column_label(column), records=num(records))
+                return out
+    out.sentence = _("%(figure)s is worked out from the %(records)s records listed as its definition says "
+                     "(for example each reader counted once); it is not their number.",
+                     figure=num(figure), records=num(records))
+    return out

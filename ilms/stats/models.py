@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import relationship
 
-from ..common.dbtypes import NFCText, UTCDateTime
+from ..common.dbtypes import NFCLongText, NFCText, UTCDateTime
 from ..common.time import utcnow
 from ..extensions import db
 
@@ -190,3 +190,42 @@ class ReaderYear(db.Model):
     institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"), nullable=False)
     year = sa.Column(sa.Integer, nullable=False)
     days = sa.Column(sa.Integer, nullable=False)
+
+
+class ReportLetter(db.Model):
+    """What turns a report into a document that can be sent: issuing details and the narrative.
+
+    One row per report (kind, year, scope), whatever plan is in force, so the
+    text written on the report page is kept while the figures move on. The
+    fields follow Decree 30/2020/NĐ-CP: the parent body and the issuing body
+    (top left), the number (``15/BC-TVT``), the place, the summary line after
+    "BÁO CÁO", the narrative sections, the recipients and the signer. Freezing
+    a report copies them into the snapshot's document, so a signed-off report
+    keeps its words as sent. Empty fields fall back to defaults
+    (``stats.letters.defaults``).
+    """
+
+    __tablename__ = "report_letters"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    kind = sa.Column(sa.String(20), nullable=False)       # half_year | annual
+    year = sa.Column(sa.Integer, nullable=False)
+    scope = sa.Column(sa.String(40), nullable=False)      # province | district:CODE | inst:CODE ...
+    parent_body = sa.Column(NFCText(200), nullable=False, default="")
+    issuer = sa.Column(NFCText(200), nullable=False, default="")
+    number = sa.Column(NFCText(60), nullable=False, default="")
+    place = sa.Column(NFCText(80), nullable=False, default="")
+    subject = sa.Column(NFCText(300), nullable=False, default="")
+    results = sa.Column(NFCLongText, nullable=False, default="")
+    shortcomings = sa.Column(NFCLongText, nullable=False, default="")
+    tasks = sa.Column(NFCLongText, nullable=False, default="")
+    recommendations = sa.Column(NFCLongText, nullable=False, default="")
+    recipients = sa.Column(NFCLongText, nullable=False, default="")
+    signer_position = sa.Column(NFCLongText, nullable=False, default="")   # may be two lines (KT.)
+    signer_name = sa.Column(NFCText(120), nullable=False, default="")
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_by_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    updated_by = relationship("User")
+
+    __table_args__ = (sa.UniqueConstraint("kind", "year", "scope", name="uq_report_letters_report"),)

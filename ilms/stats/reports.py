@@ -19,7 +19,7 @@ from ..common.errors import DomainError, NotFound
 from ..common.permissions import require
 from ..common.time import Period, local_today
 from ..extensions import db
-from . import registry
+from . import letters, registry
 from . import scope as scopes
 from .drill import activity_rows
 from .engine import Engine
@@ -252,6 +252,7 @@ def freeze_report(plan, kind, year, scope, *, actor, note="", today=None):
         raise ReportError(_l("This report was signed off already (version %(n)d); say why it is sent again.",
                              n=earlier[0].version), field="note")
     doc = build_report(plan, kind, year, scope, user=actor, today=today)
+    doc["letter"] = letters.letter_for(kind, year, scope)     # the words are kept as sent
     snapshot = ReportSnapshot(plan_id=plan.id if plan is not None else None, kind=kind, year=year, scope=scope.key,
                               version=(earlier[0].version + 1) if earlier else 1,
                               period_start=dt.date.fromisoformat(doc["period"]["start"]),

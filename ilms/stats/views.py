@@ -12,9 +12,9 @@ from ..common.time import Period, local_today
 from ..common.web import EmptyForm, form_error, page_number, staff_required
 from ..extensions import db
 from ..org.models import InstitutionKind, Level
-from . import definitions, drill, exports, pages, registry, reports, services
+from . import definitions, drill, exports, letters, pages, registry, reports, services
 from . import scope as scopes
-from .forms import FreezeForm, PlanCopyForm, PlanHeaderForm, PlanUploadForm
+from .forms import FreezeForm, LetterForm, PlanCopyForm, PlanHeaderForm, PlanUploadForm
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 
@@ -72,7 +72,14 @@ def _helpers():
             "breakdown_label": pages.breakdown_label, "group_text": exports._group_text,
             "revision_where": exports.revision_where, "column_label": drill.column_label,
             "projection_basis": pages.projection_basis, "progress_text": pages.progress_text,
-            "indicator_definition": definitions.definition}
+            "indicator_definition": definitions.definition,
+            "report_title": exports.title_of, "letters": letters}
+
+
+@bp.app_template_filter("month_ranges")
+def _month_ranges(months):
+    from .glance import month_ranges
+    return ", ".join(month_ranges(months))
 
 
 @bp.app_template_filter("report_day")
@@ -346,20 +353,47 @@ def _report_args(plan_id, kind):
 @staff_required("stats.view")
 def report(plan_id, kind, year):
     plan, scope = _report_args(plan_id, kind)
-    doc = reports.build_report(plan, kind, year, scope, user=current_user)
+    doc = letters.attach(reports.build_report(plan, kind, year, scope, user=current_user), scope)
     history = reports.snapshots_of(plan, kind, year, scope)
     can_freeze = current_user.can("reports.freeze", reports._freeze_institution(scope))
+    letter_form = LetterForm(data=doc["letter"]) if can_freeze else None
     return render_template("stats/report.html", doc=doc, plan=plan, scope=scope, snapshot=None, revisions=None,
-                           history=history, form=FreezeForm(), can_freeze=can_freeze)
+                           history=history, form=FreezeForm(), can_freeze=can_freeze, letter_form=letter_form)
+
+
+@bp.route("/reports/<int:plan_id>/<kind>/<int:year>/letter", methods=["POST"])
+@staff_required("reports.freeze")
+def report_letter(plan_id, kind, year):
+    """Save the issuing details and the narrative written on the report page (kept for the sign-off)."""
+    plan, scope = _report_args(plan_id, kind)
+    form = LetterForm()
+    back = url_for("stats.report", plan_id=plan.id, kind=kind, year=year, scope=scope.key) + "#letter"
+    if not form.validate_on_submit():
+        for name, errors in form.errors.items():
+            for error in errors:
+                label = getattr(getattr(form, name, None), "label", None)
+                flash(f"{label.text if label else name}: {error}", "error")
+        return redirect(back)
+    try:
+        letters.save_letter(kind, year, scope, {name: getattr(form, name).data for name in letters.LIMITS},
+                            actor=current_user)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(back)
+    flash(_("The report's text is saved; it goes with the files and is kept when the report is signed off."),
+          "success")
+    return redirect(back)
 
 
 @bp.route("/reports/<int:plan_id>/<kind>/<int:year>.<fmt>")
 @staff_required("stats.view")
 def report_file(plan_id, kind, year, fmt):
-    if fmt not in ("xlsx", "pdf"):
+    if fmt not in exports.FILE_FORMATS:
         abort(404)
     plan, scope = _report_args(plan_id, kind)
-    doc = reports.build_report(plan, kind, year, scope, user=current_user)
+    doc = letters.attach(reports.build_report(plan, kind, year, scope, user=current_user), scope)
     return _file_response(doc, fmt, None, None)
 
 
@@ -367,12 +401,7 @@ def _file_response(doc, fmt, snapshot, revisions):
     stem = f"{doc['kind']}_{doc['year']}_{doc['scope']}".replace(":", "-")
     if snapshot is not None:
         stem += f"_v{snapshot.version}"
-    if fmt == "xlsx":
-        data = exports.report_xlsx(doc, snapshot=snapshot, revisions=revisions)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = exports.report_pdf(doc, snapshot=snapshot, revisions=revisions)
-        mimetype = "application/pdf"
+    data, mimetype = exports.report_bytes(doc, fmt, snapshot=snapshot, revisions=revisions)
     return Response(data, mimetype=mimetype,
                     headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'})
 
@@ -399,8 +428,8 @@ def report_freeze(plan_id, kind, year):
 @staff_required("stats.view")
 def snapshot(snapshot_id):
     snap = reports.get_snapshot(snapshot_id, user=current_user)
-    doc = reports.snapshot_document(snap)
     scope = scopes.parse_scope(snap.scope)
+    doc = letters.attach(reports.snapshot_document(snap), scope)
     history = reports.snapshots_of(snap.plan, snap.kind, snap.year, scope)
     return render_template("stats/report.html", doc=doc, plan=snap.plan, scope=scope, snapshot=snap,
                            revisions=reports.revisions(snap, user=current_user), history=history,
@@ -411,7 +440,7 @@ def snapshot(snapshot_id):
 @bp.route("/reports/signed/<int:snapshot_id>.<fmt>")
 @staff_required("stats.view")
 def snapshot_file(snapshot_id, fmt):
-    if fmt not in ("xlsx", "pdf"):
+    if fmt not in exports.FILE_FORMATS:
         abort(404)
     snap = reports.get_snapshot(snapshot_id, user=current_user)
     return _file_response(reports.snapshot_document(snap), fmt, snap,

@@ -1,10 +1,11 @@
-"""The page, the CLI, the API, the XLSX and the PDF agree on every figure."""
+"""The page, the CLI, the API, the XLSX, the PDF and the DOCX (from the page and from ``flask report``) agree."""
 import io
 from collections import Counter
 import json
 import re
 from pathlib import Path
 
+import docx
 import openpyxl
 import pypdf
 
@@ -22,7 +23,7 @@ def _number(text):
     return int(text.replace(".", "").replace(",", ""))
 
 
-def test_every_format_gives_the_same_figures(app, runner, factories, province, data):
+def test_every_format_gives_the_same_figures(app, runner, factories, province, data, tmp_path):
     plan = services.load_plan(TEST_PLAN.read_text(encoding="utf-8"))
     for code, copies, visits in (("TVT", 14, 25), ("TVH-A", 7, 60), ("TVH-B", 3, 1234)):
         data.copies(province[code], day(2024, 3, 3), copies)
@@ -81,3 +82,16 @@ def test_every_format_gives_the_same_figures(app, runner, factories, province, d
     report_figures = {tuple(k.split("|")): int(v) for k, v in re.findall(
         r'data-figure="([^"]+)">.*?data-value="(-?\d+)"', html_report, re.S)}
     assert report_figures == figures
+
+    out = tmp_path / "annual-2024.docx"
+    result = runner.invoke(args=["report", "--kind", "annual", "--year", "2024", "--scope", "province",
+                                 "--format", "docx", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    for source in (client.get(report + ".docx?scope=province").data, out.read_bytes()):
+        document = docx.Document(io.BytesIO(source))
+        tables = [[[cell.text for cell in row.cells] for row in table.rows] for table in document.tables]
+        by_institution = next(t for t in tables if t[0][2:3] == ["Mã đơn vị"])
+        assert {(r[0], r[2]): _number(r[3]) for r in by_institution[1:]} == figures
+        against_plan = next(t for t in tables if t[0][3:4] == ["Chỉ tiêu"])
+        assert Counter((r[0], _number(r[4].split("/")[0])) for r in against_plan[1:]) == Counter(
+            (key[0], value) for key, (value, _status) in targets.items())

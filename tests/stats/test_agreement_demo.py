@@ -1,10 +1,11 @@
 """On the demo province, with every domain's real indicators, the page, the CLI, the API, the annual
-report's HTML, XLSX and PDF give the same figure for every indicator and institution."""
+report's HTML, XLSX, PDF and DOCX give the same figure for every indicator and institution."""
 import io
 import json
 import re
 from pathlib import Path
 
+import docx
 import openpyxl
 import pypdf
 
@@ -104,4 +105,9 @@ def _agree(app, runner, client, secret, plan, year, scope):
         if match:
             pdf_figures[(match.group(1), match.group(2))] = _printed(match.group(3))
     assert pdf_figures == figures
+
+    document = docx.Document(io.BytesIO(client.get(report + f".docx?scope={scope}").data))
+    by_institution = next([[cell.text for cell in row.cells] for row in table.rows] for table in document.tables
+                          if len(table.columns) > 2 and table.rows[0].cells[2].text == "Mã đơn vị")
+    assert {(r[0], r[2]): _printed(r[3]) for r in by_institution[1:]} == figures
     return figures
