@@ -28,7 +28,7 @@ from . import cache as figure_cache
 #: months that pass (a daily paper subscribed for the year counts once), so it
 #: is projected the same way.
 STOCK_CODES = frozenset({"LIB.HOLDINGS", "LIB.INTERNET_CONNECTED", "NET.STATIONS", "CUL.CLUBS",
-                         "LIB.PERIODICAL_TITLES"})
+                         "LIB.PERIODICAL_TITLES", "MUS.PERMANENT_DISPLAYS"})
 
 #: How many earlier years a projection looks at.
 HISTORY_YEARS = 3

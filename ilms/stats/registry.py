@@ -24,6 +24,9 @@ SPEC_CODES = frozenset({
     "MUS.ARTIFACTS_ADDED",
     "CUL.FESTIVALS", "CUL.FESTIVAL_COMPLIANCE", "CUL.CLUBS", "CUL.ACTIVITIES",
     "TRN.COURSES", "TRN.TRAINEES",
+    # The Department's follow-up (ilms/stats/indicators/department.py)
+    "DEP.INSPECTIONS", "DEP.MEDIA_ITEMS", "DEP.FUNDING", "MUS.SCHOOL_PROGRAMMES", "MUS.PERMANENT_DISPLAYS",
+    "DEP.EXCHANGES",
 })
 
 PerInstitution = Callable[[Period, Sequence[int]], Mapping[int, float]]

@@ -314,7 +314,16 @@ def report(plan_id, kind, year):
     history = reports.snapshots_of(plan, kind, year, scope)
     can_freeze = current_user.can("reports.freeze", reports._freeze_institution(scope))
     return render_template("stats/report.html", doc=doc, plan=plan, scope=scope, snapshot=None, revisions=None,
-                           history=history, form=FreezeForm(), can_freeze=can_freeze)
+                           history=history, form=FreezeForm(), can_freeze=can_freeze,
+                           department_sections=_department_sections(doc, scope))
+
+
+def _department_sections(doc, scope):
+    """The drafted paragraphs of the Department's follow-up (to be wired into the report document at merge)."""
+    from ..department.report import department_sections
+    members = scope.members(scopes.network())
+    period = Period(dt.date.fromisoformat(doc["period"]["start"]), dt.date.fromisoformat(doc["as_of"]))
+    return department_sections(period, [i.id for i in members])
 
 
 @bp.route("/reports/<int:plan_id>/<kind>/<int:year>.<fmt>")
