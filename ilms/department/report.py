@@ -59,9 +59,9 @@ def inspections_section(period: Period, institution_ids=None):
         text = _("Inspection and supervision: %(visits)s, at %(places)s; %(recs)s given, of which %(on_time)s "
                  "carried out by their deadline, %(late)s carried out late and %(open)s still open "
                  "(%(overdue)s past their deadline).",
-                 visits=ngettext("%(num)s visit", "%(num)s visits", len(visits), num=_n(len(visits))),
-                 places=ngettext("%(num)s institution", "%(num)s institutions", places, num=_n(places)),
-                 recs=ngettext("%(num)s recommendation", "%(num)s recommendations", len(recs), num=_n(len(recs))),
+                 visits=ngettext("%(count)s visit", "%(count)s visits", len(visits), count=_n(len(visits))),
+                 places=ngettext("%(count)s institution", "%(count)s institutions", places, count=_n(places)),
+                 recs=ngettext("%(count)s recommendation", "%(count)s recommendations", len(recs), count=_n(len(recs))),
                  on_time=_n(on_time), late=_n(late), open=_n(still_open), overdue=_n(overdue))
     names = _names({v.institution_id for v in visits})
     rows = [[v.date.strftime("%d/%m/%Y"), names.get(v.institution_id, ""), str(v.kind.label), v.inspectors,
@@ -82,8 +82,8 @@ def media_section(period: Period, institution_ids=None):
     parts = [f"{_n(counts[m])} {str(m.label).lower()}" for m in Medium if counts.get(m)]
     if total:
         text = _("Publicity: %(items)s about lifelong learning (%(parts)s).",
-                 items=ngettext("%(num)s news item or article", "%(num)s news items and articles", total,
-                                num=_n(total)), parts="; ".join(parts))
+                 items=ngettext("%(count)s news item or article", "%(count)s news items and articles", total,
+                                count=_n(total)), parts="; ".join(parts))
     else:
         text = _("Publicity: nothing was recorded in the period.")
     rows = [[str(m.label), _n(counts.get(m, 0))] for m in Medium]
@@ -132,8 +132,8 @@ def schools_section(period: Period, institution_ids=None):
     if sessions:
         text = _("Heritage and libraries in school teaching: %(sessions)s with %(schools)s and %(students)s "
                  "students, under the programmes agreed with the Department of Education.",
-                 sessions=ngettext("%(num)s session", "%(num)s sessions", sessions, num=_n(sessions)),
-                 schools=ngettext("%(num)s school", "%(num)s schools", schools, num=_n(schools)),
+                 sessions=ngettext("%(count)s session", "%(count)s sessions", sessions, count=_n(sessions)),
+                 schools=ngettext("%(count)s school", "%(count)s schools", schools, count=_n(schools)),
                  students=_n(students))
     else:
         text = _("Heritage and libraries in school teaching: no session was held in the period.")
@@ -154,7 +154,7 @@ def displays_section(period: Period, institution_ids=None):
     if shown:
         text = _("Permanent and outdoor displays: %(displays)s open, %(done)s of %(planned)s planned sections "
                  "completed (%(share)s%%).",
-                 displays=ngettext("%(num)s display", "%(num)s displays", len(shown), num=_n(len(shown))),
+                 displays=ngettext("%(count)s display", "%(count)s displays", len(shown), count=_n(len(shown))),
                  done=_n(done), planned=_n(planned),
                  share=format_decimal(round(100.0 * done / planned, 1) if planned else 0, format="#,##0.#"))
     else:
@@ -175,7 +175,7 @@ def exchanges_section(period: Period, institution_ids=None):
     if visits:
         text = _("Study and exchange visits: %(visits)s (%(made)s made, %(received)s received; %(outside)s "
                  "outside the province).",
-                 visits=ngettext("%(num)s visit", "%(num)s visits", len(visits), num=_n(len(visits))),
+                 visits=ngettext("%(count)s visit", "%(count)s visits", len(visits), count=_n(len(visits))),
                  made=_n(made), received=_n(len(visits) - made), outside=_n(outside))
     else:
         text = _("Study and exchange visits: none in the period.")
