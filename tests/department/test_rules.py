@@ -249,3 +249,15 @@ def test_school_sessions_for_the_edu_programme_share(network, people):
     assert services.institutions_with_school_sessions(Period(D(2025, 12, 2), D(2026, 1, 31))) == set()
     assert services.institutions_with_school_sessions(Period(D(2025, 1, 1), D(2026, 12, 31)),
                                                       [network["district"].id]) == {network["district"].id}
+
+
+def test_the_overdue_command_lists_open_recommendations_past_their_deadline(runner, network, people):
+    inspection = visit(network, people, date=D(2025, 3, 10))
+    recommend(inspection, people, deadline=D(2025, 4, 30), text="Bổ sung sổ đăng ký cá biệt")
+    answered = recommend(inspection, people, deadline=D(2025, 4, 30), text="Sửa mái kho")
+    services.answer_recommendation(answered, actor=SYSTEM, note="Đã sửa", done_on=D(2025, 4, 1), today=TODAY)
+    db.session.commit()
+    result = runner.invoke(args=["department", "overdue"])
+    assert result.exit_code == 0, result.output
+    assert "TVH-TD" in result.output and "Bổ sung sổ đăng ký cá biệt" in result.output
+    assert "Sửa mái kho" not in result.output and result.output.strip().endswith("1 overdue")
