@@ -65,12 +65,12 @@ def test_every_format_agrees_on_the_demo_province(app, runner, factories):
     codes_pattern = "|".join(sorted({re.escape(inst) for _code, inst in figures}, key=len, reverse=True))
     rows = []                                  # a table row starts with its indicator code; long names wrap
     for line in (line for p in pdf.pages for line in p.extract_text().splitlines()):
-        if re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN)\.[A-Z_]+ ", line):
+        if re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN|DEP)\.[A-Z_]+ ", line):
             rows.append(line)
         elif rows:
             rows[-1] += " " + line
     for row in rows:
-        match = re.match(r"^((?:LIB|NET|ROT|MUS|CUL|TRN)\.[A-Z_]+) .*? (" + codes_pattern + r") ([\d.,]+)(?:\s|$)", row)
+        match = re.match(r"^((?:LIB|NET|ROT|MUS|CUL|TRN|DEP)\.[A-Z_]+) .*? (" + codes_pattern + r") ([\d.,]+)(?:\s|$)", row)
         if match:
             pdf_figures[(match.group(1), match.group(2))] = _printed(match.group(3))
     assert pdf_figures == figures
