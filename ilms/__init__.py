@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = Path(__file__).resolve().parent
 
 #: Domain packages, in dependency order. Each has ``init_app(app)``.
-DOMAINS = ("org", "accounts", "audit", "catalog", "patrons", "acquisitions", "circulation", "rotation", "internet", "events")
+DOMAINS = ("org", "accounts", "audit", "catalog", "patrons", "acquisitions", "circulation", "rotation", "internet", "events", "department")
 #: Packages that read or drive every domain; they come after all of them.
 CROSS_CUTTING = ("stats", "ops", "api", "demo", "maintenance")
 

@@ -23,7 +23,7 @@ def institution(code=None, *, kind="district_library", level=None, parent=None, 
 
 def user(username=None, *, role="librarian", institution=None, password=PASSWORD, **fields):
     n = next(_seq)
-    if institution is None and role not in ("admin", "manager"):
+    if institution is None and role not in ("admin", "manager", "department"):
         institution = globals()["institution"]()
     made = accounts.create_user(actor=SYSTEM, username=username or f"user{n}", full_name=f"Cán bộ {n}",
                                 password=password, role=role, institution=institution, **fields)

@@ -12,6 +12,7 @@ class Role(LabelledEnum):
     INTERNET = "internet"
     EVENTS = "events"
     MANAGER = "manager"
+    DEPARTMENT = "department"
 
 
 Role.__labels__ = {
@@ -22,6 +23,7 @@ Role.__labels__ = {
     "internet": _l("Internet point staff"),
     "events": _l("Museum and culture staff"),
     "manager": _l("Manager"),
+    "department": _l("Department of Culture staff"),
 }
 
 # Capabilities. A ``*.edit`` capability is always checked against the
@@ -43,6 +45,10 @@ CAPABILITIES = {
     "reports.freeze": _l("Freeze and sign off reports"),
     "plans.edit": _l("Load and edit plans and their targets"),
     "ops.import": _l("Import and export operational data"),
+    "department.view": _l("See inspections, publicity, funding and school programmes"),
+    "department.edit": _l("Record inspections and funding for the whole province"),
+    "department.record": _l("Record publicity, school sessions, displays and exchanges"),
+    "department.answer": _l("Answer the recommendations of an inspection"),
 }
 
 ROLE_CAPABILITIES = {
@@ -50,16 +56,20 @@ ROLE_CAPABILITIES = {
     Role.LIBRARIAN: frozenset({
         "catalog.edit", "acquisitions.edit", "patrons.view", "patrons.edit",
         "circulation.desk", "circulation.rules", "rotation.edit", "internet.edit", "events.edit", "stats.view",
+        "department.view", "department.record", "department.answer",
     }),
     Role.DESK: frozenset({"patrons.view", "patrons.edit", "circulation.desk"}),
     Role.ROTATION: frozenset({"rotation.edit"}),
     Role.INTERNET: frozenset({"internet.edit"}),
-    Role.EVENTS: frozenset({"events.edit"}),
-    Role.MANAGER: frozenset({"stats.view", "reports.freeze", "plans.edit"}),
+    Role.EVENTS: frozenset({"events.edit", "department.view", "department.record", "department.answer"}),
+    Role.MANAGER: frozenset({"stats.view", "reports.freeze", "plans.edit", "department.view"}),
+    # The Department of Culture (Sở VHTTDL): inspects and funds the whole province, follows the plan's
+    # figures; it does not answer recommendations on an institution's behalf.
+    Role.DEPARTMENT: frozenset({"stats.view", "department.view", "department.edit", "department.record"}),
 }
 
 #: Roles whose reach is the whole province rather than one institution.
-PROVINCE_WIDE = frozenset({Role.ADMIN, Role.MANAGER})
+PROVINCE_WIDE = frozenset({Role.ADMIN, Role.MANAGER, Role.DEPARTMENT})
 
 
 def role_can(role, capability) -> bool:

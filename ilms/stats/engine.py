@@ -28,7 +28,7 @@ from . import cache as figure_cache
 #: pass (a daily paper subscribed for the year counts once): it is treated as a
 #: stock too.
 STOCK_CODES = frozenset({"LIB.HOLDINGS", "LIB.INTERNET_CONNECTED", "NET.STATIONS", "CUL.CLUBS",
-                         "LIB.PERIODICAL_TITLES"})
+                         "LIB.PERIODICAL_TITLES", "MUS.PERMANENT_DISPLAYS"})
 
 #: Fewer days than this of an open year, with no earlier full year: no projection (indicators.md).
 MIN_DAYS_LINEAR = 30

@@ -32,7 +32,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..common.errors import DomainError
 from ..common.permissions import require
-from ..common.time import utcnow
+from ..common.time import Period, local_today, utcnow
 from ..extensions import db
 from ..org.models import Level
 from . import scope as scopes
@@ -86,11 +86,27 @@ def defaults(kind, year, scope, network=None):
         "number": f"/BC-{inst.code if inst is not None else 'SVHTTDL'}",
         "place": place,
         "subject": default_subject(kind, year),
-        "results": "", "shortcomings": "", "tasks": "", "recommendations": "",
+        "results": drafted_results(kind, year, scope, network), "shortcomings": "", "tasks": "",
+        "recommendations": "",
         "recipients": "\n".join(recipients),
         "signer_position": "GIÁM ĐỐC" if senior else "PHỤ TRÁCH",
         "signer_name": "",
     }
+
+
+def drafted_results(kind, year, scope, network):
+    """The first draft of "Results achieved": the Department's follow-up paragraphs drafted from the records
+    (inspections, publicity, funding, school programmes, displays, exchanges) of the scope's institutions,
+    over the report's period up to today. It is only a draft: the manager edits it on the report page, and
+    what is saved (or frozen) is what the documents print."""
+    from ..department.report import department_sections
+    period = Period.half_year(year) if kind == "half_year" else Period.year(year)
+    today = local_today()
+    if period.start > today:
+        return ""
+    period = Period(period.start, min(period.end, today))
+    members = [i.id for i in scope.members(network)]
+    return "\n\n".join(section["text"] for section in department_sections(period, members) if section.get("text"))
 
 
 def default_subject(kind, year):

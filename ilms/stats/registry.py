@@ -27,6 +27,9 @@ SPEC_CODES = frozenset({
     # Programme 1520/QĐ-TTg (2022)
     "LIB.LLL_SERVICE_SHARE", "MUS.EDU_PROGRAMME_SHARE", "MUS.LEARNING_VISITORS", "MUS.LEARNING_VISITORS_GROWTH",
     "CUL.LLL_SERVICE_SHARE",
+    # The Department's follow-up (ilms/stats/indicators/department.py)
+    "DEP.INSPECTIONS", "DEP.MEDIA_ITEMS", "DEP.FUNDING", "MUS.SCHOOL_PROGRAMMES", "MUS.PERMANENT_DISPLAYS",
+    "DEP.EXCHANGES",
 })
 
 PerInstitution = Callable[[Period, Sequence[int]], Mapping[int, float]]

@@ -358,7 +358,8 @@ def report(plan_id, kind, year):
     can_freeze = current_user.can("reports.freeze", reports._freeze_institution(scope))
     letter_form = LetterForm(data=doc["letter"]) if can_freeze else None
     return render_template("stats/report.html", doc=doc, plan=plan, scope=scope, snapshot=None, revisions=None,
-                           history=history, form=FreezeForm(), can_freeze=can_freeze, letter_form=letter_form)
+                           history=history, form=FreezeForm(), can_freeze=can_freeze, letter_form=letter_form,
+                           department_sections=_department_sections(doc, scope))
 
 
 @bp.route("/reports/<int:plan_id>/<kind>/<int:year>/letter", methods=["POST"])
@@ -385,6 +386,14 @@ def report_letter(plan_id, kind, year):
     flash(_("The report's text is saved; it goes with the files and is kept when the report is signed off."),
           "success")
     return redirect(back)
+
+
+def _department_sections(doc, scope):
+    """The drafted paragraphs of the Department's follow-up (to be wired into the report document at merge)."""
+    from ..department.report import department_sections
+    members = scope.members(scopes.network())
+    period = Period(dt.date.fromisoformat(doc["period"]["start"]), dt.date.fromisoformat(doc["as_of"]))
+    return department_sections(period, [i.id for i in members])
 
 
 @bp.route("/reports/<int:plan_id>/<kind>/<int:year>.<fmt>")

@@ -92,15 +92,15 @@ def _agree(app, runner, client, secret, plan, year, scope):
         if cut:
             rows[-1] += line
             cut = False
-        elif re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN)\.[A-Z_]+ ", line):
+        elif re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN|DEP)\.[A-Z_]+ ", line):
             rows.append(line)
-        elif re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN)\.[A-Z_]+$", line):
+        elif re.match(r"^(?:LIB|NET|ROT|MUS|CUL|TRN|DEP)\.[A-Z_]+$", line):
             rows.append(line)
             cut = True
         elif rows:
             rows[-1] += " " + line
     for row in rows:
-        match = re.match(r"^((?:LIB|NET|ROT|MUS|CUL|TRN)\.[A-Z_]+) .*? (" + codes_pattern + r") ([\d.,]+|–)(?:\s|$)",
+        match = re.match(r"^((?:LIB|NET|ROT|MUS|CUL|TRN|DEP)\.[A-Z_]+) .*? (" + codes_pattern + r") ([\d.,]+|–)(?:\s|$)",
                          row)
         if match:
             pdf_figures[(match.group(1), match.group(2))] = _printed(match.group(3))

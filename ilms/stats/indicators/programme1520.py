@@ -15,6 +15,7 @@ figure with the counts behind its answer.
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ...department.services import institutions_with_school_sessions
 from ...events.models import Activity, ActivityKind, Club, Exhibition, ExhibitionStatus, VisitorCount
 from ...extensions import db
 from ...org.models import Institution
@@ -31,6 +32,7 @@ COLUMN_LABELS.update({
     "visits": _l("Reader visits"), "displays": _l("Thematic displays"), "trainings": _l("Internet trainings"),
     "courses": _l("Courses"), "clubs": _l("Clubs active"), "activities": _l("Activities"),
     "information_activities": _l("Information activities"), "school_visits": _l("Days with students"),
+    "school_sessions": _l("School programme sessions"),
     "counts": _l("Counts for the programme"), "learning_visitors": _l("Learning visitors"),
     "year_before": _l("Same period a year before"),
 })
@@ -147,20 +149,28 @@ def _school_days(period, ids):
     return {inst: float(n) for inst, n in db.session.execute(query).all()}
 
 
+def _school_sessions(period, ids):
+    """1 for each institution that ran a session of a school programme in the period (the Department's
+    records: ``department.services.institutions_with_school_sessions``)."""
+    return {inst: 1.0 for inst in institutions_with_school_sessions(period, ids)}
+
+
 def _museum_parts(period, ids):
-    return [("school_visits", _school_days(period, ids)), ("courses", _others("TRN.COURSES", period, ids))]
+    return [("school_visits", _school_days(period, ids)), ("school_sessions", _school_sessions(period, ids)),
+            ("courses", _others("TRN.COURSES", period, ids))]
 
 
 def _museum_qualifies(parts, ids):
     values = dict(parts)
-    return {i: 100.0 if values["school_visits"].get(i, 0) > 0 or values["courses"].get(i, 0) > 0 else 0.0
-            for i in ids}
+    return {i: 100.0 if any(values[k].get(i, 0) > 0 for k in ("school_visits", "school_sessions", "courses"))
+            else 0.0 for i in ids}
 
 
 def museum_edu_programme(period, institution_ids):
     """MUS.EDU_PROGRAMME_SHARE: a museum counts when, in the period, one of its exhibitions or
     heritage events (not cancelled) recorded students among its visitors on a day of the period,
-    or it held a course (``TRN.COURSES``). The course records carry no "for the public" audience,
+    or it ran a session of a school programme agreed with the Department of Education (the
+    Department's records, ``MUS.SCHOOL_PROGRAMMES``), or it held a course (``TRN.COURSES``). The course records carry no "for the public" audience,
     so every course the museum organised counts; the drill-down shows which condition was met."""
     ids = list(institution_ids)
     return _museum_qualifies(_museum_parts(period, ids), ids)
