@@ -17,6 +17,7 @@ from ..org import services as org
 from . import display, exporter, indexing, jobs, marc, marcedit, services
 from .forms import CopiesForm, ImportForm, ItemForm, MarcForm, RecordForm, WithdrawForm
 from .models import ImportJob, Item, ItemStatus, Record
+from .search import QueryTooBroad
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -341,6 +342,9 @@ def export():
             ids = indexing.backend().ids(query)
         except indexing.SearchUnavailable:
             flash(_("The search index cannot be read now; export the whole catalogue instead."), "error")
+            return redirect(url_for("catalog.index"))
+        except QueryTooBroad as error:
+            flash(services.too_broad_message(error), "error")
             return redirect(url_for("catalog.index"))
     id_query = exporter.selection(institution=institution, ids=ids)
     mimetype, extension = exporter.FORMATS[fmt]
