@@ -5,15 +5,27 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .common import registry
 from .common.barcodes import code128_svg
+from .common.db import MAX_ID
 from .common.errors import DomainError
 from .common.time import LOCAL_TZ, to_local
 from .common.web import EmptyForm, staff_required
 from .extensions import db
 
 bp = Blueprint("main", __name__)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a whole number that fits the database's ids (a signed 32-bit
+    INTEGER on PostgreSQL, 64-bit on SQLite); larger ones, which no row can have, are a 404 before
+    reaching a query that would fail on them."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def select_locale():

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..common.barcodes import is_valid_barcode, normalise_barcode
+from ..common.db import valid_id
 from ..common.errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..common.permissions import require
 from ..common.text import clean
@@ -316,7 +317,8 @@ def items_by_ids(ids):
     """Copies in the order asked (label sheets); unknown ids are left out."""
     if not ids:
         return []
-    found = {i.id: i for i in db.session.scalars(sa.select(Item).where(Item.id.in_(list(ids))))}
+    ids = [i for i in ids if valid_id(i)]
+    found = {i.id: i for i in db.session.scalars(sa.select(Item).where(Item.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 
 

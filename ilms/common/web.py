@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..extensions import db
+from .db import valid_id
 from .errors import DomainError
 
 
@@ -85,8 +86,18 @@ def run_form_service(form, call):
         return None
 
 
+#: No list is paged further than this: a larger page number would ask the database for an offset past
+#: its integers (a 500), and no one reads page ten thousand.
+MAX_PAGE_NUMBER = 10000
+
+
 def page_number():
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
+    value = (request.args.get("page") or "").strip()
+    if not value.isdigit() or len(value) > 6:
         return 1
+    return max(1, min(int(value), MAX_PAGE_NUMBER))
+
+
+def id_arg(name):
+    """The query-string parameter ``name`` as a row id, or ``None`` (absent, not a number, out of range)."""
+    return valid_id(request.args.get(name, ""))

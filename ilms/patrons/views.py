@@ -9,9 +9,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..common.db import valid_id
 from ..common.errors import DomainError, PermissionDenied
 from ..common.time import local_today
-from ..common.web import EmptyForm, form_error, page_number, staff_required
+from ..common.web import EmptyForm, form_error, id_arg, page_number, staff_required
 from ..extensions import db
 from ..org import services as org
 from . import READER_DATA, READER_PANELS, services
@@ -37,7 +38,7 @@ def _may_open(patron):
 @staff_required("patrons.view")
 def index():
     q = (request.args.get("q") or "").strip()
-    institution_id = request.args.get("institution", type=int)
+    institution_id = id_arg("institution")
     query = services.search_query(q, actor=current_user, institution_ids=[institution_id] if institution_id else None)
     page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     if q and page.total == 1 and page.page == 1:
@@ -203,7 +204,7 @@ def card(patron_id):
 @staff_required("patrons.view")
 def cards():
     """Cards of several readers on one sheet (``?reader=1&reader=2``), e.g. everyone registered today."""
-    ids = request.args.getlist("reader", type=int)
+    ids = [i for i in map(valid_id, request.args.getlist("reader")) if i]
     readers = db.session.scalars(sa.select(Patron).where(Patron.id.in_(ids)).order_by(Patron.name_sort)).all() \
         if ids else []
     readers = [p for p in readers if services.can_see_personal(current_user, p)]

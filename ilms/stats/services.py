@@ -6,6 +6,7 @@ import sqlalchemy as sa
 import yaml
 from flask_babel import lazy_gettext as _l
 
+from ..common.db import valid_id
 from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
 from ..common.time import Period, utcnow
@@ -240,7 +241,7 @@ def delete_plan(plan, *, actor):
 
 
 def get_plan(plan_id):
-    plan = db.session.get(Plan, plan_id)
+    plan = db.session.get(Plan, plan_id) if valid_id(plan_id) else None
     if plan is None:
         raise NotFound(_l("This plan does not exist."))
     return plan
