@@ -12,6 +12,7 @@ class Role(LabelledEnum):
     INTERNET = "internet"
     EVENTS = "events"
     MANAGER = "manager"
+    PLANNER = "planner"
 
 
 Role.__labels__ = {
@@ -22,6 +23,7 @@ Role.__labels__ = {
     "internet": _l("Internet point staff"),
     "events": _l("Museum and culture staff"),
     "manager": _l("Manager"),
+    "planner": _l("Planning officer"),
 }
 
 # Capabilities. A ``*.edit`` capability is always checked against the
@@ -55,11 +57,14 @@ ROLE_CAPABILITIES = {
     Role.ROTATION: frozenset({"rotation.edit"}),
     Role.INTERNET: frozenset({"internet.edit"}),
     Role.EVENTS: frozenset({"events.edit"}),
-    Role.MANAGER: frozenset({"stats.view", "reports.freeze", "plans.edit"}),
+    # Managers (the department, the provincial library's director) read: indicator pages, the plan, reports
+    # to print (spec/domain.md). Loading plans and signing reports off is the planning officer's work.
+    Role.MANAGER: frozenset({"stats.view"}),
+    Role.PLANNER: frozenset({"stats.view", "reports.freeze", "plans.edit"}),
 }
 
 #: Roles whose reach is the whole province rather than one institution.
-PROVINCE_WIDE = frozenset({Role.ADMIN, Role.MANAGER})
+PROVINCE_WIDE = frozenset({Role.ADMIN, Role.MANAGER, Role.PLANNER})
 
 
 def role_can(role, capability) -> bool:

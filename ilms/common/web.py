@@ -15,8 +15,13 @@ class EmptyForm(FlaskForm):
     """A form with nothing but the CSRF token, for POST buttons (logout, revoke...)."""
 
 
-def staff_required(capability=None):
+def staff_required(capability=None, *, write=None):
     """Signed-in staff only; with ``capability``, users whose role lacks it get 403.
+
+    ``write``: a page that more roles may read than change (GET for all
+    staff, POST with ``write``) declares the capability its writes need, so
+    it is refused before the view runs and the capability table
+    (docs/capabilities.md, tested route by route) knows it.
 
     Institution scope is checked by the service the view calls, where the
     institution is known.
@@ -31,9 +36,12 @@ def staff_required(capability=None):
                 return redirect(url_for("accounts.profile"))
             if capability and not current_user.can(capability):
                 abort(403)
+            if write and request.method not in ("GET", "HEAD", "OPTIONS") and not current_user.can(write):
+                abort(403)
             return view(*args, **kwargs)
 
         wrapper.staff_capability = capability
+        wrapper.staff_write_capability = write or capability
         return wrapper
 
     return decorator
