@@ -70,23 +70,48 @@ def _recent_failures(column, value, since):
         sa.select(sa.func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
 
 
-def authenticate(username, password, *, address):
+#: Failures from one address (over every username), and against one username (from every address), allowed
+#: per window, as a multiple of ``LOGIN_MAX_FAILURES``.
+WIDE_FACTOR = 4
+
+
+def authenticate(username, password, *, address, known_device=False):
     """Return the user for a correct username and password, or raise.
 
-    After ``LOGIN_MAX_FAILURES`` failures within the window, for the same
-    username or from the same address, every attempt is refused until the
-    window has passed, even one with the right password.
+    Within ``LOGIN_FAILURE_WINDOW_SECONDS`` (15 minutes by default), an
+    attempt is refused, even with the right password, after:
+
+    - ``LOGIN_MAX_FAILURES`` (5) failures for this username from this
+      address: one guesser, one account;
+    - 4 × that (20) failures from this address, whatever the usernames:
+      one guesser trying many accounts;
+    - 4 × that (20) failures for this username from every address
+      together: many addresses against one account. This bound does not
+      apply to ``known_device``, a browser where this username signed in
+      before (a signed cookie, OWASP's "device cookie"): a stranger who
+      fails on purpose cannot lock the owner out of their own browser,
+      while a new browser waits for the window.
+
+    So an attacker gets at most 20 guesses per account per 15 minutes
+    (under 2,000 a day) however many addresses they use, and 5 per
+    account from one address; the owner keeps signing in where they
+    usually do. Failures older than ten windows are deleted.
     """
     cfg = current_app.config
     username = (username or "").strip().lower()[:64]
     address = (address or "")[:64]
     now = utcnow()
     window = timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
+    since = now - window
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - 10 * window))
     limit = cfg["LOGIN_MAX_FAILURES"]
-    if (_recent_failures(LoginFailure.username, username, now - window) >= limit
-            or _recent_failures(LoginFailure.address, address, now - window) >= limit):
-        raise TooManyAttempts(_l("Too many failed sign-ins. Wait a minute, then try again."))
+    pair = db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure).where(
+        LoginFailure.username == username, LoginFailure.address == address, LoginFailure.at >= since))
+    if (pair >= limit
+            or _recent_failures(LoginFailure.address, address, since) >= WIDE_FACTOR * limit
+            or (not known_device
+                and _recent_failures(LoginFailure.username, username, since) >= WIDE_FACTOR * limit)):
+        raise TooManyAttempts(_l("Too many failed sign-ins. Wait a few minutes, then try again."))
     user = find_user(username)
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None or not user.active:
