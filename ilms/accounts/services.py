@@ -218,6 +218,7 @@ def reset_password(user, new_password, *, actor):
     user.password_changed_at = utcnow()
     user.must_change_password = True
     end_all_sessions(user)
+    revoke_all_tokens(user)   # a password reset ends the API tokens too, as deactivation does
     user_credentials_revoked.send(user)
     db.session.flush()
 
@@ -231,9 +232,12 @@ def change_own_password(user, *, current_password, new_password, keep_session_id
     user.password_hash = _hash_password(new_password)
     user.password_changed_at = utcnow()
     user.must_change_password = False
-    # Other browsers signed in as this user are signed out; this one stays.
+    # Other browsers signed in as this user are signed out; this one stays. API tokens end, as on
+    # deactivation: a token made by someone who had the old password must not outlive it.
     db.session.execute(sa.delete(StaffSession).where(
         StaffSession.user_id == user.id, StaffSession.id != (keep_session_id or "")))
+    revoke_all_tokens(user)
+    user_credentials_revoked.send(user)
     db.session.flush()
 
 

@@ -117,6 +117,31 @@ def test_deactivation_ends_sessions_and_tokens_at_once(app, factories):
     assert login(app.test_client(), "thuthu").status_code == 401
 
 
+def test_a_password_change_ends_the_api_tokens_and_the_page_says_so(app, factories):
+    """The probe: API tokens survived a password change (and an administrator's reset)."""
+    admin = factories.user("admin1", role="admin")
+    user = factories.user("thuthu")
+    _token, mine = accounts.create_token(user, name="script")
+    db.session.commit()
+    api = app.test_client()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {mine}"}).status_code == 200
+    browser = app.test_client()
+    login(browser, "thuthu")
+    assert "ends your API tokens" in browser.get("/profile?hl=en").get_data(as_text=True) or \
+        "chấm dứt các mã API" in browser.get("/profile").get_data(as_text=True)
+    response = post_form(browser, "/profile/password", page="/profile",
+                         data={"current_password": "correct-horse-1", "new_password": "another-horse-2",
+                               "confirm": "another-horse-2"})
+    assert response.status_code == 302
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {mine}"}).status_code == 401
+    assert browser.get("/profile").status_code == 200   # this browser stays signed in
+
+    _token, again = accounts.create_token(user, name="script 2")
+    accounts.reset_password(user, "temporary-pw-3", actor=admin)
+    db.session.commit()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {again}"}).status_code == 401
+
+
 def test_session_cookie_settings(app, client, factories):
     factories.user("thuthu")
     response = login(client, "thuthu")
