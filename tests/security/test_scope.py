@@ -185,3 +185,28 @@ def test_another_librarys_loan_and_transit_are_not_changed_by_id(app, world, fac
     assert response.status_code in (200, 302)
     db.session.expire_all()
     assert db.session.get(Transit, transit.id).received_at is not None
+
+
+def test_another_librarys_import_job_is_not_shown(app, world):
+    """The probe: ``/catalog/import/1`` of another library opened for any catalogue librarian."""
+    import sqlalchemy as sa
+
+    from ilms.accounts.models import User
+    from ilms.catalog.models import ImportJob
+
+    td_user = db.session.scalar(sa.select(User).where(User.username == "thuthu.td"))
+    job = ImportJob(user_id=td_user.id, institution_id=world["td"].id, filename="kho-tam-duong-bi-mat.mrc",
+                    stored_name="x.mrc", size=10)
+    db.session.add(job)
+    db.session.commit()
+    other = app.test_client()
+    login(other, "thuthu.pt")
+    for url in (f"/catalog/import/{job.id}", f"/catalog/import/{job.id}/status"):
+        assert other.get(url).status_code == 404, url
+    restart = other.post(f"/catalog/import/{job.id}/restart", data={"csrf_token": csrf_token(other, "/profile")})
+    assert restart.status_code == 404
+    assert "kho-tam-duong-bi-mat" not in other.get("/catalog/import").get_data(as_text=True)
+    home = app.test_client()
+    login(home, "thuthu.td")
+    assert home.get(f"/catalog/import/{job.id}").status_code == 200
+    assert "kho-tam-duong-bi-mat" in home.get("/catalog/import").get_data(as_text=True)
