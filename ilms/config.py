@@ -58,6 +58,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     HTTPS = _flag("ILMS_HTTPS")
+    # The public address of the server (https://thuvien.laichau.gov.vn): every absolute link (calendar feeds,
+    # OAI-PMH and SRU base URLs, record links) is built from it, never from the request's Host header.
+    BASE_URL = os.environ.get("ILMS_BASE_URL") or None
     SESSION_COOKIE_SECURE = HTTPS
     REMEMBER_COOKIE_SECURE = HTTPS
     PREFERRED_URL_SCHEME = "https" if HTTPS else "http"

@@ -1,4 +1,6 @@
 """Application-wide web pieces: language, Jinja filters, error pages, security headers, the dashboard."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
@@ -154,8 +156,37 @@ def _security_headers(response):
     return response
 
 
+def use_base_url(app):
+    """Absolute links from ``BASE_URL`` rather than from the request's Host header.
+
+    Every ``url_for(..., _external=True)`` (templates, feeds, OAI-PMH, SRU)
+    goes through the URL adapter Flask makes per request; with ``BASE_URL``
+    set, that adapter's scheme, host and path prefix are the configured
+    ones, so a forged ``Host:`` never reaches a public link. Matching of the
+    request itself is unchanged (the map does not match on hosts). Without
+    ``BASE_URL`` links follow the request, as before (a development server).
+    """
+    base = app.config.get("BASE_URL")
+    if not base:
+        return
+    parts = urlsplit(base.rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RuntimeError(f"ILMS_BASE_URL must look like https://thuvien.example.vn, not {base!r}")
+    make_adapter = app.create_url_adapter
+
+    def create_url_adapter(request):
+        adapter = make_adapter(request)
+        if request is not None and adapter is not None:
+            adapter.url_scheme, adapter.server_name = parts.scheme, parts.netloc
+            adapter.script_name = (parts.path or "") + "/"
+        return adapter
+
+    app.create_url_adapter = create_url_adapter
+
+
 def init_app(app):
     app.register_blueprint(bp)
+    use_base_url(app)
     app.jinja_env.filters.update(date_vn=date_vn, datetime_vn=datetime_vn, time_vn=time_vn, number=number)
     app.jinja_env.globals.update(
         nav_items=lambda: registry.nav_for(current_user) if current_user.is_authenticated else [],
