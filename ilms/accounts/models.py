@@ -83,6 +83,9 @@ class StaffSession(db.Model):
     expires_at = sa.Column(UTCDateTime, nullable=False)
     address = sa.Column(sa.String(64), nullable=False, default="")
     user_agent = sa.Column(sa.String(200), nullable=False, default="")
+    #: The desk's last answer (JSON: a one-time key and the message naming the reader), shown once after the
+    #: redirect that follows a scan; kept here, not in the signed (readable) session cookie.
+    desk_result = sa.Column(sa.Text)
 
     user = relationship("User")
 

@@ -308,3 +308,16 @@ def test_loan_rules_settings_and_closed_days_on_their_screen(app, net):
     login(admin, "admin.net")
     post_form(admin, "/circulation/closed-days/holidays", {"year": "2025"}, page="/circulation/rules")
     assert dt.date(2025, 1, 1) in policy.closed_dates(net.td.id, dt.date(2025, 1, 1), dt.date(2025, 1, 1))
+
+
+def test_the_session_cookie_never_carries_the_scanned_readers_name_or_card(app, desk, net, reader):
+    """The probe: the signed (readable, not encrypted) cookie held the last scanned reader's name and card.
+    The answer is kept on the server; the cookie holds a one-time key; the page still shows it, once."""
+    patron = reader(name="Hoàng Thị Bí Mật")
+    response = scan(desk, patron.barcode, json=False)
+    cookie = desk.get_cookie("ilms_session") or desk.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    content = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert "Bí Mật" not in str(content) and patron.barcode not in str(content)
+    location = response.headers["Location"]
+    assert "Hoàng Thị Bí Mật" in desk.get(location).get_data(as_text=True).split("<main", 1)[-1]
+    assert "level-ok" not in desk.get(location).get_data(as_text=True)   # shown once
