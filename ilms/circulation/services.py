@@ -59,8 +59,9 @@ def _actor_id(actor):
 
 # -- looking things up -----------------------------------------------------------------
 
-def get_loan(loan_id):
-    loan = db.session.get(Loan, loan_id)
+def get_loan(loan_id, *, lock=False):
+    """The loan; ``lock`` holds its row until the transaction ends (PostgreSQL; SQLite's writes are serial)."""
+    loan = db.session.get(Loan, loan_id, with_for_update=lock or None)
     if loan is None:
         raise NotFound(_l("This loan does not exist."))
     return loan
@@ -291,7 +292,7 @@ def void_loan(loan, *, actor, reason="", at=None):
 
 # -- renewal -------------------------------------------------------------------------
 
-def renew(loan, *, actor, institution=None, at=None) -> Loan:
+def renew(loan, *, actor, institution=None, at=None, seen_renewals=None) -> Loan:
     """Extend an open loan by the rule's loan period, counted from its due date (from today when it is
     already overdue), so a renewal always gives the reader a full period more.
 
@@ -306,6 +307,11 @@ def renew(loan, *, actor, institution=None, at=None) -> Loan:
     require(actor, "circulation.desk", loan.institution)
     if institution is not None:
         require(actor, "circulation.desk", institution)
+    if seen_renewals is not None and loan.renewals != seen_renewals:
+        # The Renew button was pressed twice (or on two screens): the page showed this loan before a renewal
+        # that has happened since. One press, one renewal.
+        raise Conflict(_l("“%(title)s” was renewed a moment ago; it is now due %(date)s.",
+                          title=loan.item.record.title, date=_fmt(loan.due_date)), code="already_renewed")
     if not loan.is_open:
         raise Conflict(_l("This loan is closed; only open loans can be renewed."), code="closed")
     at = at or utcnow()

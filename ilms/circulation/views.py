@@ -344,9 +344,11 @@ def renew_loan(loan_id):
     institution = _require_desk()
     EmptyForm().validate_on_submit() or abort(400)
     mode, reader_id = _desk_return()
-    loan = services.get_loan(loan_id)
+    loan = services.get_loan(loan_id, lock=True)
+    seen = request.form.get("seen", "")
     try:
-        services.renew(loan, actor=current_user, institution=institution)
+        services.renew(loan, actor=current_user, institution=institution,
+                       seen_renewals=int(seen) if seen.isdigit() and len(seen) < 4 else None)
         outcome = _renew_outcome(loan, mode=_mode(mode), reader_id=_int(reader_id))
         db.session.commit()
     except DomainError as error:

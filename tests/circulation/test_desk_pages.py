@@ -321,3 +321,24 @@ def test_the_session_cookie_never_carries_the_scanned_readers_name_or_card(app, 
     location = response.headers["Location"]
     assert "Hoàng Thị Bí Mật" in desk.get(location).get_data(as_text=True).split("<main", 1)[-1]
     assert "level-ok" not in desk.get(location).get_data(as_text=True)   # shown once
+
+
+def test_two_presses_of_renew_renew_once(app, desk, net, reader, copy):
+    """The probe: two simultaneous renew POSTs on one loan renewed it twice. The button carries the
+    renewals the page saw; the second press finds the loan renewed since and is refused, saying so."""
+    from ilms.circulation import policy
+
+    policy.save_rule(actor=net.librarian_tvt, institution=net.tvt, loan_days=14, max_loans=5, max_renewals=3)
+    patron, item = reader(), copy(title="Truyện Kiều")
+    loan = circ.checkout(patron, item, institution=net.tvt, actor=net.desk_tvt)
+    db.session.commit()
+    page = desk.get(f"/circulation/desk?reader={patron.id}").get_data(as_text=True)
+    assert 'name="seen" value="0"' in page
+    token = csrf_from(page)
+    form = {"csrf_token": token, "mode": "checkout", "reader": str(patron.id), "seen": "0"}
+    first = desk.post(f"/circulation/loans/{loan.id}/renew", data=form, headers=JSON).get_json()
+    second = desk.post(f"/circulation/loans/{loan.id}/renew", data=form, headers=JSON).get_json()
+    assert first["level"] == "ok"
+    assert second["level"] == "error" and second["code"] == "already_renewed"
+    db.session.expire_all()
+    assert db.session.get(Loan, loan.id).renewals == 1
