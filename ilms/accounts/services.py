@@ -13,7 +13,7 @@ from ..common.text import clean
 from ..common.time import utcnow
 from ..extensions import db
 from ..signals import user_credentials_revoked
-from .models import ApiToken, LoginFailure, StaffSession, User
+from .models import ApiToken, FormSubmission, LoginFailure, StaffSession, User
 from .permissions import PROVINCE_WIDE, Role
 
 MIN_PASSWORD_LENGTH = 8
@@ -246,6 +246,39 @@ def set_locale(user, locale):
         raise DomainError(_l("Unknown language."))
     user.locale = locale
     db.session.flush()
+
+
+# -- one-time form keys --------------------------------------------------------
+
+def new_submission_key():
+    """A key for a form's hidden ``submission`` field (see ``FormSubmission``)."""
+    return secrets.token_urlsafe(24)
+
+
+def claim_submission(key, *, user):
+    """Take ``key`` for this submit: ``None`` when it is new (go on), or the earlier ``FormSubmission``.
+
+    Flushed at once: on SQLite the write transaction of a second submit
+    starts after the first commits and finds the row; on PostgreSQL a
+    simultaneous one waits on the primary key and fails with an
+    ``IntegrityError`` when the first commits (the caller then reads the row).
+    """
+    key = (key or "").strip()[:64]
+    if not key:
+        return None
+    done = db.session.get(FormSubmission, key)
+    if done is not None:
+        return done
+    db.session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - timedelta(days=1)))
+    db.session.add(FormSubmission(key=key, user_id=user.id, created_at=utcnow()))
+    db.session.flush()
+    return None
+
+
+def finish_submission(key, result_url):
+    done = db.session.get(FormSubmission, (key or "").strip()[:64])
+    if done is not None:
+        done.result_url = result_url[:300]
 
 
 # -- API tokens -------------------------------------------------------------

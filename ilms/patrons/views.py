@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
+from ..accounts import services as accounts
 from ..common.db import valid_id
 from ..common.errors import DomainError, PermissionDenied
 from ..common.time import local_today
@@ -61,14 +63,25 @@ def create():
     if not form.institution.choices:
         abort(403)
     if request.method == "GET":
+        form.submission.data = accounts.new_submission_key()
         if current_user.institution_id and any(c[0] == str(current_user.institution_id)
                                                for c in form.institution.choices):
             form.institution.data = str(current_user.institution_id)
     if form.validate_on_submit():
         try:
+            earlier = accounts.claim_submission(form.submission.data, user=current_user)
+        except IntegrityError:   # the same page sent twice at once (PostgreSQL): the other one registered
+            db.session.rollback()
+            earlier = accounts.claim_submission(form.submission.data, user=current_user)
+        if earlier is not None:
+            db.session.rollback()
+            flash(_("This form was already sent: the reader is registered once."), "info")
+            return redirect(earlier.result_url or url_for("patrons.index"))
+        try:
             patron = services.register_patron(
                 actor=current_user, institution=org.get(int(form.institution.data)), barcode=form.barcode.data or None,
                 card_issued=form.card_issued.data, card_expires=form.card_expires.data, **_fields(form))
+            accounts.finish_submission(form.submission.data, url_for("patrons.view", patron_id=patron.id))
             db.session.commit()
         except (DomainError, ValueError) as error:
             form_error(form, error if isinstance(error, DomainError) else DomainError(str(error)))

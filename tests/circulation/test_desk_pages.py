@@ -1,5 +1,6 @@
 """The desk through HTTP: plain forms without JavaScript, the JSON answers the script uses, every page, privacy."""
 import datetime as dt
+import re
 
 import pytest
 
@@ -342,3 +343,24 @@ def test_two_presses_of_renew_renew_once(app, desk, net, reader, copy):
     assert second["level"] == "error" and second["code"] == "already_renewed"
     db.session.expire_all()
     assert db.session.get(Loan, loan.id).renewals == 1
+
+
+def test_the_same_registration_page_sent_twice_registers_one_reader(app, net):
+    """The probe: registering the same reader twice at once made two readers. The page's one-time key
+    makes the second submit go to the first one's reader."""
+    from ilms.patrons.models import Patron
+
+    client = app.test_client()
+    login(client, "desk.tvt")
+    page = client.get("/readers/new").get_data(as_text=True)
+    key = re.search(r'name="submission" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": csrf_from(page), "submission": key, "name": "Lò Văn Hai Lần", "category": "adult",
+            "ethnicity": "01", "sex": "M", "birth_year": "1990", "address": "", "phone": "",
+            "institution": str(net.tvt.id), "barcode": "", "card_issued": "", "card_expires": "", "note": ""}
+    first = client.post("/readers/new", data=form)
+    second = client.post("/readers/new", data=form)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert db.session.query(Patron).filter_by(name="Lò Văn Hai Lần").count() == 1
+    other = client.get("/readers/new").get_data(as_text=True)   # a new page, a new key: a new reader
+    assert key not in other
