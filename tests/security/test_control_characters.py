@@ -1,6 +1,5 @@
 """The probe's control characters (NUL, ESC, BEL, right-to-left override) are dropped at every way in:
 forms, the stored columns (imports call the same services), and MARC records."""
-import io
 
 import pymarc
 import pytest
