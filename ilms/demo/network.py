@@ -76,6 +76,7 @@ DEMO_USERS = [
     ("internet", "Vàng Thị Mai", Role.INTERNET, "TVH-TD"),
     ("events", "Lường Văn Thắng", Role.EVENTS, "BTT"),
     ("manager", "Đỗ Thị Lan", Role.MANAGER, None),
+    ("planner", "Giàng Thị Mỷ", Role.PLANNER, None),
 ] + [
     (f"librarian.{slug.lower()}", f"Thủ thư {district}", Role.LIBRARIAN, f"TVH-{slug}")
     for slug, district, _c, _v in DISTRICTS
