@@ -29,6 +29,9 @@ def create_app(config=None):
     elif config is not None:
         app.config.from_object(config)
 
+    from .web import IdConverter
+    app.url_map.converters["int"] = IdConverter   # before any route is added: ids bounded everywhere
+
     os.makedirs(app.instance_path, exist_ok=True)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + os.path.join(app.instance_path, "ilms.sqlite")

@@ -58,6 +58,9 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     HTTPS = _flag("ILMS_HTTPS")
+    # The public address of the server (https://thuvien.laichau.gov.vn): every absolute link (calendar feeds,
+    # OAI-PMH and SRU base URLs, record links) is built from it, never from the request's Host header.
+    BASE_URL = os.environ.get("ILMS_BASE_URL") or None
     SESSION_COOKIE_SECURE = HTTPS
     REMEMBER_COOKIE_SECURE = HTTPS
     PREFERRED_URL_SCHEME = "https" if HTTPS else "http"
@@ -65,9 +68,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # tied to the session, which already expires
     WTF_CSRF_SSL_STRICT = HTTPS
 
-    # Login throttling: at most this many failures per window, per username and per address.
+    # Login throttling (accounts.services.authenticate): within the window, LOGIN_MAX_FAILURES failures
+    # per (address, username); four times as many per address, and per username from every address
+    # together (browsers where the user signed in before are exempt from the per-username bound).
     LOGIN_MAX_FAILURES = _int("ILMS_LOGIN_MAX_FAILURES", 5)
-    LOGIN_FAILURE_WINDOW_SECONDS = _int("ILMS_LOGIN_WINDOW_SECONDS", 60)
+    LOGIN_FAILURE_WINDOW_SECONDS = _int("ILMS_LOGIN_WINDOW_SECONDS", 900)
 
     BABEL_DEFAULT_LOCALE = "vi"
     BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"

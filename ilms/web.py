@@ -1,19 +1,33 @@
 """Application-wide web pieces: language, Jinja filters, error pages, security headers, the dashboard."""
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, g, has_request_context, jsonify, render_template, request, session
 from flask_babel import format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .common import registry
 from .common.barcodes import code128_svg
+from .common.db import MAX_ID
 from .common.errors import DomainError
 from .common.time import LOCAL_TZ, to_local
 from .common.web import EmptyForm, staff_required
 from .extensions import db
 
 bp = Blueprint("main", __name__)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a whole number that fits the database's ids (a signed 32-bit
+    INTEGER on PostgreSQL, 64-bit on SQLite); larger ones, which no row can have, are a 404 before
+    reaching a query that would fail on them."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def select_locale():
@@ -142,8 +156,37 @@ def _security_headers(response):
     return response
 
 
+def use_base_url(app):
+    """Absolute links from ``BASE_URL`` rather than from the request's Host header.
+
+    Every ``url_for(..., _external=True)`` (templates, feeds, OAI-PMH, SRU)
+    goes through the URL adapter Flask makes per request; with ``BASE_URL``
+    set, that adapter's scheme, host and path prefix are the configured
+    ones, so a forged ``Host:`` never reaches a public link. Matching of the
+    request itself is unchanged (the map does not match on hosts). Without
+    ``BASE_URL`` links follow the request, as before (a development server).
+    """
+    base = app.config.get("BASE_URL")
+    if not base:
+        return
+    parts = urlsplit(base.rstrip("/"))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise RuntimeError(f"ILMS_BASE_URL must look like https://thuvien.example.vn, not {base!r}")
+    make_adapter = app.create_url_adapter
+
+    def create_url_adapter(request):
+        adapter = make_adapter(request)
+        if request is not None and adapter is not None:
+            adapter.url_scheme, adapter.server_name = parts.scheme, parts.netloc
+            adapter.script_name = (parts.path or "") + "/"
+        return adapter
+
+    app.create_url_adapter = create_url_adapter
+
+
 def init_app(app):
     app.register_blueprint(bp)
+    use_base_url(app)
     app.jinja_env.filters.update(date_vn=date_vn, datetime_vn=datetime_vn, time_vn=time_vn, number=number)
     app.jinja_env.globals.update(
         nav_items=lambda: registry.nav_for(current_user) if current_user.is_authenticated else [],

@@ -83,8 +83,28 @@ class StaffSession(db.Model):
     expires_at = sa.Column(UTCDateTime, nullable=False)
     address = sa.Column(sa.String(64), nullable=False, default="")
     user_agent = sa.Column(sa.String(200), nullable=False, default="")
+    #: The desk's last answer (JSON: a one-time key and the message naming the reader), shown once after the
+    #: redirect that follows a scan; kept here, not in the signed (readable) session cookie.
+    desk_result = sa.Column(sa.Text)
 
     user = relationship("User")
+
+
+class FormSubmission(db.Model):
+    """A form sent once: its one-time key (a hidden field of the page) and where its result is.
+
+    A second submit of the same page (a double click, a reload, two tabs)
+    finds the key and goes to the first result instead of doing the work
+    again; the primary key makes two simultaneous ones collide in the
+    database. Rows older than a day are deleted.
+    """
+
+    __tablename__ = "form_submissions"
+
+    key = sa.Column(sa.String(64), primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    result_url = sa.Column(sa.String(300), nullable=False, default="")
 
 
 class ApiToken(db.Model):

@@ -13,6 +13,7 @@ class Role(LabelledEnum):
     EVENTS = "events"
     MANAGER = "manager"
     DEPARTMENT = "department"
+    PLANNER = "planner"
 
 
 Role.__labels__ = {
@@ -24,6 +25,7 @@ Role.__labels__ = {
     "events": _l("Museum and culture staff"),
     "manager": _l("Manager"),
     "department": _l("Department of Culture staff"),
+    "planner": _l("Planning officer"),
 }
 
 # Capabilities. A ``*.edit`` capability is always checked against the
@@ -62,14 +64,17 @@ ROLE_CAPABILITIES = {
     Role.ROTATION: frozenset({"rotation.edit"}),
     Role.INTERNET: frozenset({"internet.edit"}),
     Role.EVENTS: frozenset({"events.edit", "department.view", "department.record", "department.answer"}),
-    Role.MANAGER: frozenset({"stats.view", "reports.freeze", "plans.edit", "department.view"}),
+    # Managers (the provincial library's director, the province's leaders) read: indicator pages, the plan, reports
+    # to print (spec/domain.md). Loading plans and signing reports off is the planning officer's work.
+    Role.MANAGER: frozenset({"stats.view", "department.view"}),
+    Role.PLANNER: frozenset({"stats.view", "reports.freeze", "plans.edit", "department.view"}),
     # The Department of Culture (Sở VHTTDL): inspects and funds the whole province, follows the plan's
     # figures; it does not answer recommendations on an institution's behalf.
     Role.DEPARTMENT: frozenset({"stats.view", "department.view", "department.edit", "department.record"}),
 }
 
 #: Roles whose reach is the whole province rather than one institution.
-PROVINCE_WIDE = frozenset({Role.ADMIN, Role.MANAGER, Role.DEPARTMENT})
+PROVINCE_WIDE = frozenset({Role.ADMIN, Role.MANAGER, Role.PLANNER, Role.DEPARTMENT})
 
 
 def role_can(role, capability) -> bool:

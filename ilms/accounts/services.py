@@ -13,7 +13,7 @@ from ..common.text import clean
 from ..common.time import utcnow
 from ..extensions import db
 from ..signals import user_credentials_revoked
-from .models import ApiToken, LoginFailure, StaffSession, User
+from .models import ApiToken, FormSubmission, LoginFailure, StaffSession, User
 from .permissions import PROVINCE_WIDE, Role
 
 MIN_PASSWORD_LENGTH = 8
@@ -70,23 +70,48 @@ def _recent_failures(column, value, since):
         sa.select(sa.func.count()).select_from(LoginFailure).where(column == value, LoginFailure.at >= since))
 
 
-def authenticate(username, password, *, address):
+#: Failures from one address (over every username), and against one username (from every address), allowed
+#: per window, as a multiple of ``LOGIN_MAX_FAILURES``.
+WIDE_FACTOR = 4
+
+
+def authenticate(username, password, *, address, known_device=False):
     """Return the user for a correct username and password, or raise.
 
-    After ``LOGIN_MAX_FAILURES`` failures within the window, for the same
-    username or from the same address, every attempt is refused until the
-    window has passed, even one with the right password.
+    Within ``LOGIN_FAILURE_WINDOW_SECONDS`` (15 minutes by default), an
+    attempt is refused, even with the right password, after:
+
+    - ``LOGIN_MAX_FAILURES`` (5) failures for this username from this
+      address: one guesser, one account;
+    - 4 × that (20) failures from this address, whatever the usernames:
+      one guesser trying many accounts;
+    - 4 × that (20) failures for this username from every address
+      together: many addresses against one account. This bound does not
+      apply to ``known_device``, a browser where this username signed in
+      before (a signed cookie, OWASP's "device cookie"): a stranger who
+      fails on purpose cannot lock the owner out of their own browser,
+      while a new browser waits for the window.
+
+    So an attacker gets at most 20 guesses per account per 15 minutes
+    (under 2,000 a day) however many addresses they use, and 5 per
+    account from one address; the owner keeps signing in where they
+    usually do. Failures older than ten windows are deleted.
     """
     cfg = current_app.config
     username = (username or "").strip().lower()[:64]
     address = (address or "")[:64]
     now = utcnow()
     window = timedelta(seconds=cfg["LOGIN_FAILURE_WINDOW_SECONDS"])
+    since = now - window
     db.session.execute(sa.delete(LoginFailure).where(LoginFailure.at < now - 10 * window))
     limit = cfg["LOGIN_MAX_FAILURES"]
-    if (_recent_failures(LoginFailure.username, username, now - window) >= limit
-            or _recent_failures(LoginFailure.address, address, now - window) >= limit):
-        raise TooManyAttempts(_l("Too many failed sign-ins. Wait a minute, then try again."))
+    pair = db.session.scalar(sa.select(sa.func.count()).select_from(LoginFailure).where(
+        LoginFailure.username == username, LoginFailure.address == address, LoginFailure.at >= since))
+    if (pair >= limit
+            or _recent_failures(LoginFailure.address, address, since) >= WIDE_FACTOR * limit
+            or (not known_device
+                and _recent_failures(LoginFailure.username, username, since) >= WIDE_FACTOR * limit)):
+        raise TooManyAttempts(_l("Too many failed sign-ins. Wait a few minutes, then try again."))
     user = find_user(username)
     ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if not ok or user is None or not user.active:
@@ -193,6 +218,7 @@ def reset_password(user, new_password, *, actor):
     user.password_changed_at = utcnow()
     user.must_change_password = True
     end_all_sessions(user)
+    revoke_all_tokens(user)   # a password reset ends the API tokens too, as deactivation does
     user_credentials_revoked.send(user)
     db.session.flush()
 
@@ -206,9 +232,12 @@ def change_own_password(user, *, current_password, new_password, keep_session_id
     user.password_hash = _hash_password(new_password)
     user.password_changed_at = utcnow()
     user.must_change_password = False
-    # Other browsers signed in as this user are signed out; this one stays.
+    # Other browsers signed in as this user are signed out; this one stays. API tokens end, as on
+    # deactivation: a token made by someone who had the old password must not outlive it.
     db.session.execute(sa.delete(StaffSession).where(
         StaffSession.user_id == user.id, StaffSession.id != (keep_session_id or "")))
+    revoke_all_tokens(user)
+    user_credentials_revoked.send(user)
     db.session.flush()
 
 
@@ -217,6 +246,39 @@ def set_locale(user, locale):
         raise DomainError(_l("Unknown language."))
     user.locale = locale
     db.session.flush()
+
+
+# -- one-time form keys --------------------------------------------------------
+
+def new_submission_key():
+    """A key for a form's hidden ``submission`` field (see ``FormSubmission``)."""
+    return secrets.token_urlsafe(24)
+
+
+def claim_submission(key, *, user):
+    """Take ``key`` for this submit: ``None`` when it is new (go on), or the earlier ``FormSubmission``.
+
+    Flushed at once: on SQLite the write transaction of a second submit
+    starts after the first commits and finds the row; on PostgreSQL a
+    simultaneous one waits on the primary key and fails with an
+    ``IntegrityError`` when the first commits (the caller then reads the row).
+    """
+    key = (key or "").strip()[:64]
+    if not key:
+        return None
+    done = db.session.get(FormSubmission, key)
+    if done is not None:
+        return done
+    db.session.execute(sa.delete(FormSubmission).where(FormSubmission.created_at < utcnow() - timedelta(days=1)))
+    db.session.add(FormSubmission(key=key, user_id=user.id, created_at=utcnow()))
+    db.session.flush()
+    return None
+
+
+def finish_submission(key, result_url):
+    done = db.session.get(FormSubmission, (key or "").strip()[:64])
+    if done is not None:
+        done.result_url = result_url[:300]
 
 
 # -- API tokens -------------------------------------------------------------

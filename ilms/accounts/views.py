@@ -1,8 +1,9 @@
 """Sign-in and sign-out, the profile page, API tokens, staff administration."""
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..common.errors import DomainError
 from ..common.web import EmptyForm, client_address, form_error, is_safe_next, page_number, staff_required
@@ -13,6 +14,31 @@ from .forms import ChangePasswordForm, LanguageForm, LoginForm, ResetPasswordFor
 from .models import ApiToken, User
 
 bp = Blueprint("accounts", __name__)
+
+#: The browser's "device cookie": usernames that signed in from it before (signed, a year), so a flood of
+#: failures against a username from elsewhere never locks its owner out here (``services.authenticate``).
+DEVICE_COOKIE = "ilms_device"
+DEVICE_NAMES = 5
+
+
+def _device():
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="ilms-login-device")
+
+
+def _known_usernames():
+    try:
+        names = _device().loads(request.cookies.get(DEVICE_COOKIE, ""))
+    except BadSignature:
+        return []
+    return [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+
+
+def _remember_device(response, username):
+    names = [username] + [n for n in _known_usernames() if n != username]
+    response.set_cookie(DEVICE_COOKIE, _device().dumps(names[:DEVICE_NAMES]), max_age=365 * 24 * 3600,
+                        httponly=True, secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+                        samesite="Lax", path=url_for("accounts.login"))
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -25,7 +51,9 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data, address=client_address())
+            known = (form.username.data or "").strip().lower() in _known_usernames()
+            user = services.authenticate(form.username.data, form.password.data, address=client_address(),
+                                         known_device=known)
             record = services.start_session(user, address=client_address(),
                                             user_agent=request.headers.get("User-Agent", ""))
             db.session.commit()
@@ -43,7 +71,8 @@ def login():
             session["sid"] = record.id
             login_user(user)
             target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("main.dashboard"))
+            return _remember_device(redirect(target if is_safe_next(target) else url_for("main.dashboard")),
+                                    user.username.lower())
     elif request.method == "POST":
         status = 400
     return render_template("accounts/login.html", form=form, language_form=LanguageForm()), status

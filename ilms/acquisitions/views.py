@@ -479,7 +479,7 @@ def subscribe():
 @bp.route("/periodicals/subscriptions/<int:subscription_id>")
 @staff_required(CAP)
 def subscription_view(subscription_id):
-    subscription = services.get_subscription(subscription_id) if subscription_id else None
+    subscription = services.get_subscription(subscription_id) if subscription_id else abort(404)
     _own(subscription.institution_id)
     today = local_today()
     return render_template("acquisitions/subscription.html", subscription=subscription,

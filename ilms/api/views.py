@@ -29,7 +29,7 @@ def _period_from_args(args):
         if year is None and not (start and end):
             raise ValueError("give year, or both from and to")
         return Period(start or dt.date(year, 1, 1), end or dt.date(year or start.year, 12, 31))
-    except ValueError as error:
+    except (ValueError, OverflowError) as error:   # a year past 9999 is an OverflowError
         abort(400, description=f"bad period: {error}")
 
 

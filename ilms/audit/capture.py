@@ -40,7 +40,7 @@ from ..common.time import utcnow
 
 #: Tables never audited: the trail itself, sign-in bookkeeping that holds session ids, and the
 #: indicator cache's data-version tokens (renewed by every write; nobody's work of their own).
-EXCLUDED_TABLES = {"audit_entries", "staff_sessions", "login_failures", "alembic_version",
+EXCLUDED_TABLES = {"audit_entries", "staff_sessions", "login_failures", "form_submissions", "alembic_version",
                    "stats_data_versions"}
 #: Columns whose values are never stored, only the fact that they changed.
 SECRET_COLUMNS = {"password_hash", "token_hash"}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from ..common.permissions import require
-from ..common.time import local_midnight
+from ..common.time import end_of_local_day, local_midnight
 from ..extensions import db
 from .capture import EXCLUDED_TABLES
 from .models import AuditEntry
@@ -55,7 +55,7 @@ def query(filters: AuditFilter, *, actor):
     if filters.start:
         stmt = stmt.where(AuditEntry.at >= local_midnight(filters.start))
     if filters.end:
-        stmt = stmt.where(AuditEntry.at < local_midnight(filters.end + dt.timedelta(days=1)))
+        stmt = stmt.where(AuditEntry.at < end_of_local_day(filters.end))
     return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 
 

@@ -83,7 +83,10 @@ def export_marc(fmt, output, code, text):
     institution = _institution(code)
     ids = None
     if text:
-        ids = indexing.backend().ids(SearchQuery(text=text))
+        try:
+            ids = indexing.backend().ids(SearchQuery(text=text))
+        except QueryTooBroad as error:
+            raise click.UsageError(f"--query: {error}") from None
     query = exporter.selection(institution=institution, ids=ids)
     out = sys.stdout.buffer if output == "-" else open(output, "wb")
     try:

@@ -8,7 +8,7 @@ import re
 import pymarc
 from pymarc import Field, Subfield
 
-from ..common.text import clean
+from ..common.text import clean, strip_controls
 from .models import MaterialType
 
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
@@ -142,15 +142,19 @@ _SUBJECT_TAGS = frozenset({"600", "610", "611", "630", "648", "650", "651", "655
 
 
 def to_json(record: pymarc.Record) -> str:
-    """MARC-in-JSON (the shape of pymarc's ``as_dict``), compact, in UTF-8 text."""
+    """MARC-in-JSON (the shape of pymarc's ``as_dict``), compact, in UTF-8 text.
+
+    Every record stored goes through here (imports, the editor, harvests), so control characters and
+    bidirectional overrides in a field are dropped here (``common.text.strip_controls``), as from forms.
+    """
     fields = []
     for fld in record.fields:
         if fld.is_control_field():
-            fields.append({fld.tag: fld.data})
+            fields.append({fld.tag: strip_controls(fld.data)})
         else:
             ind = fld.indicators or (" ", " ")
             fields.append({fld.tag: {"ind1": ind[0], "ind2": ind[1],
-                                     "subfields": [{sf.code: sf.value} for sf in fld.subfields]}})
+                                     "subfields": [{sf.code: strip_controls(sf.value)} for sf in fld.subfields]}})
     return json.dumps({"leader": str(record.leader), "fields": fields}, ensure_ascii=False, separators=(",", ":"))
 
 

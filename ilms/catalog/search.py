@@ -60,6 +60,12 @@ FIELD_ALIASES = {
 FACETS = ("language", "material", "decade", "library", "available")
 MAX_QUERY_LENGTH = 500
 MAX_PAGE = 200
+#: What one query may cost (see ``check_cost``): words with a mask (``*``, ``?``), letters before the first
+#: mask, index words one masked word may stand for, and the time spent collecting hits.
+MAX_MASKED_WORDS = 3
+MIN_MASK_PREFIX = 2
+MAX_EXPANSION = 300
+TIME_LIMIT = 1.0
 
 
 # -- folding and the analyzer ------------------------------------------------------------
@@ -179,6 +185,23 @@ class SearchUnavailable(Exception):
     """The index is busy (lock held too long), missing or damaged. The database write stands."""
 
 
+class QueryTooBroad(Exception):
+    """A query that would cost more than a search may (``check_cost``); nothing was searched.
+
+    ``reason`` says which bound, for a message the reader can act on:
+    ``leading`` (a word starts with ``*`` or ``?``), ``short`` (fewer than
+    ``MIN_MASK_PREFIX`` letters before a mask), ``masks`` (more than
+    ``MAX_MASKED_WORDS`` masked words), ``expansion`` (a masked word stands
+    for more than ``MAX_EXPANSION`` words of the index), ``range`` (a range
+    of words) or ``time`` (collecting the hits took longer than ``TIME_LIMIT``).
+    """
+
+    def __init__(self, reason, word=""):
+        super().__init__(f"query too broad ({reason}): {word}")
+        self.reason = reason
+        self.word = word
+
+
 @dataclass
 class SearchQuery:
     """What a reader or a librarian asked for. Filters take the facet values shown to them."""
@@ -202,6 +225,7 @@ class SearchResult:
     total: int
     facets: dict = field(default_factory=dict)    # name -> [(value, count)], most frequent first
     suggestion: str | None = None                 # "did you mean", only when nothing was found
+    refused: str | None = None                    # why nothing was searched (``QueryTooBroad``), for people
     page: int = 1
     per_page: int = 20
 
@@ -419,9 +443,14 @@ class _View:
                 out |= mask << offset
         return out & self.live
 
-    def evaluate(self, q):
+    def evaluate(self, q, deadline=None):
         """The documents a whoosh query matches, as a mask: words, AND, OR and NOT with bit operations;
-        phrases, prefixes and the rest by whoosh, segment by segment, remembered like words."""
+        phrases, prefixes and the rest by whoosh, segment by segment, remembered like words.
+
+        ``deadline`` (a ``time.monotonic()`` value) ends the collection with ``QueryTooBroad("time")``
+        once passed; it is checked between the parts of the query and between segments."""
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryTooBroad("time")
         if isinstance(q, wq.Term):
             return self.term_mask(q.fieldname, q.text)
         if isinstance(q, wq.Every):
@@ -431,30 +460,49 @@ class _View:
         if isinstance(q, wq.And):
             out = self.live
             for child in q.subqueries:
-                out = out & ~self.evaluate(child.query) if isinstance(child, wq.Not) else out & self.evaluate(child)
+                if isinstance(child, wq.Not):
+                    out &= ~self.evaluate(child.query, deadline)
+                else:
+                    out &= self.evaluate(child, deadline)
                 if not out:
                     break
             return out
         if isinstance(q, wq.Or):
-            return _union(self.evaluate(child) for child in q.subqueries if not isinstance(child, wq.Not))
+            return _union(self.evaluate(child, deadline) for child in q.subqueries if not isinstance(child, wq.Not))
         if isinstance(q, wq.Not):
-            return self.live & ~self.evaluate(q.query)
+            return self.live & ~self.evaluate(q.query, deadline)
         if isinstance(q, wq.AndNot):
-            return self.evaluate(q.a) & ~self.evaluate(q.b)
+            return self.evaluate(q.a, deadline) & ~self.evaluate(q.b, deadline)
         if isinstance(q, (wq.AndMaybe, wq.Require)):
-            return self.evaluate(q.a) & (self.evaluate(q.b) if isinstance(q, wq.Require) else self.live)
+            wanted = self.evaluate(q.b, deadline) if isinstance(q, wq.Require) else self.live
+            return self.evaluate(q.a, deadline) & wanted
         candidates = self.live
         if isinstance(q, wq.Phrase):   # only documents with every word can hold the phrase
             for word in q.words:
                 candidates &= self.term_mask(q.fieldname, word)
             if not candidates:
                 return 0
+        if isinstance(q, wq.MultiTerm):
+            self._check_expansion(q)
         out = 0
         for reader, offset in self.leaves:
+            if deadline is not None and time.monotonic() > deadline:
+                raise QueryTooBroad("time")
             mask = _SEGMENTS.query(reader, q)
             if mask:
                 out |= mask << offset
         return out & candidates & self.live
+
+    def _check_expansion(self, q):
+        """``QueryTooBroad("expansion")`` when a masked word stands for more than ``MAX_EXPANSION`` words of
+        one segment: counted by walking the words it names, stopping one past the bound."""
+        for reader, _offset in self.leaves:
+            try:
+                found = sum(1 for _ in itertools.islice(q._btexts(reader), MAX_EXPANSION + 1))
+            except (TermNotFound, KeyError):
+                continue
+            if found > MAX_EXPANSION:
+                raise QueryTooBroad("expansion", q.text + ("*" if isinstance(q, wq.Prefix) else ""))
 
 
 def _posting_ids(matcher):
@@ -735,7 +783,8 @@ def _plan(searcher, query):
         hits = view.live
     else:
         parsed = parse_query(text, searcher.schema)
-        hits = view.evaluate(parsed) & view.live
+        check_cost(parsed)
+        hits = view.evaluate(parsed, time.monotonic() + TIME_LIMIT) & view.live
         words = _plain_words(parsed)
         if words is None:
             words = _positive_words(parsed)
@@ -1085,6 +1134,50 @@ def structured_text(node) -> str:
     raise ValueError(f"unknown operator {kind!r}")
 
 
+def _masked(q):
+    """The masked words (``Prefix``, ``Wildcard``, ``Regex``, fuzzy terms) and word ranges of a parsed query."""
+    if isinstance(q, (wq.MultiTerm, wq.NumericRange)):
+        yield q
+        return
+    for child in q.children() if hasattr(q, "children") else ():
+        yield from _masked(child)
+
+
+def check_cost(parsed):
+    """Refuse, before anything is searched, a query that would make either backend scan its whole vocabulary.
+
+    Bounds (the module's constants), the same for the OPAC, the staff search,
+    SRU and exports, on whoosh and PostgreSQL alike: no word may start with a
+    mask (``*oai``, ``*?``: each would be matched against every word of the
+    index); a mask needs ``MIN_MASK_PREFIX`` letters before it (``a*`` stands
+    for thousands of words); at most ``MAX_MASKED_WORDS`` masked words; no
+    ranges of words (``title:[a TO z]``). Koha and Evergreen make the same
+    choice of refusing left truncation in their public catalogues. A lone
+    ``*`` is "everything" and costs nothing. The backends add their own
+    bounds on what remains (``MAX_EXPANSION`` words per mask on whoosh, a
+    statement timeout on PostgreSQL).
+    """
+    masked_words = set()
+    for q in _masked(parsed):
+        if isinstance(q, (wq.TermRange, wq.NumericRange)):
+            raise QueryTooBroad("range", "")
+        text = getattr(q, "text", "") or ""
+        if isinstance(q, wq.Prefix):
+            head = text
+        elif isinstance(q, wq.Wildcard):
+            head = re.split(r"[*?]", text, maxsplit=1)[0]
+        else:   # a regular expression or a fuzzy word: only its literal start narrows it
+            head = text if isinstance(q, wq.FuzzyTerm) else re.split(r"[^\w]", text, maxsplit=1)[0]
+        shown = text + ("*" if isinstance(q, wq.Prefix) else "")
+        if not head:
+            raise QueryTooBroad("leading", shown)
+        if len(head) < MIN_MASK_PREFIX:
+            raise QueryTooBroad("short", shown)
+        masked_words.add(text)
+    if len(masked_words) > MAX_MASKED_WORDS:
+        raise QueryTooBroad("masks", " ".join(sorted(masked_words)))
+
+
 def _phrases_where_positions(q):
     """A phrase on a field without positions becomes "all these words" on that field."""
     if isinstance(q, wq.Phrase) and q.fieldname not in POSITIONAL:
@@ -1127,5 +1220,5 @@ def _suggest(searcher, text):
 # search_postgres imports this module's parser and types, so an import at the top would be circular.
 from .search_postgres import PostgresBackend  # noqa: E402
 
-__all__ = ["FACETS", "PostgresBackend", "SearchBackend", "SearchQuery", "SearchResult", "SearchUnavailable",
-           "WhooshBackend", "clean_query", "fold", "parse_query", "structured_text"]
+__all__ = ["FACETS", "PostgresBackend", "QueryTooBroad", "SearchBackend", "SearchQuery", "SearchResult",
+           "SearchUnavailable", "WhooshBackend", "check_cost", "clean_query", "fold", "parse_query", "structured_text"]

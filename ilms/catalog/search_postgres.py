@@ -19,8 +19,12 @@ What stays the same as with whoosh (``search.WhooshBackend``):
   as ``isbn:…``/``callno:…`` words), a phrase is ``<->`` on title and author
   (the fields whoosh keeps positions for) and "all these words" elsewhere,
   a prefix is ``:*``. A mask with ``?`` or an inner ``*`` is matched as the
-  prefix before its first mask character (broader than whoosh); a word that
-  starts with a mask (``*oai``) finds nothing (whoosh scans every word for it).
+  prefix before its first mask character (broader than whoosh). What a
+  query may cost is bounded as on whoosh (``search.check_cost``: no leading
+  mask, two letters before a mask, three masked words), and every statement
+  of a search runs under a ``statement_timeout`` of what is left of
+  ``search.TIME_LIMIT``: a query still too slow is cancelled by the server
+  and answered with ``QueryTooBroad("time")``.
 - Facets are counted with ``GROUP BY`` over the filtered hits, as whoosh
   counts them; sort by relevance (``ts_rank`` with the field weights, newer
   books first on ties), title (``title_sort``, byte order) or year.
@@ -41,14 +45,16 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from contextlib import contextmanager
 
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from whoosh import query as wq
 
-from .search import (MAX_PAGE, POSITIONAL, SearchQuery, SearchResult, SearchUnavailable, _FOLD,
-                     clean_query, fold, parse_query)
+from . import search as _bounds   # TIME_LIMIT read at each call, so a lowered limit applies at once
+from .search import (MAX_PAGE, POSITIONAL, QueryTooBroad, SearchQuery, SearchResult,
+                     SearchUnavailable, _FOLD, check_cost, clean_query, fold, parse_query)
 
 log = logging.getLogger(__name__)
 
@@ -270,11 +276,20 @@ class PostgresBackend:
             raise SearchUnavailable(f"the search index could not be {what}: {error.orig or error}") from error
 
     @contextmanager
-    def _reading(self):
+    def _reading(self, limit=None):
+        """A connection for reading; with ``limit`` (seconds) its statements are bounded together: see
+        ``_bounded``. A statement cancelled for its time is ``QueryTooBroad("time")``."""
         try:
             with self.engine.connect() as connection:
-                yield connection
+                if limit is not None:
+                    connection.info["search_deadline"] = time.monotonic() + limit
+                try:
+                    yield connection
+                finally:
+                    connection.info.pop("search_deadline", None)
         except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) == "57014":   # query_canceled: statement_timeout
+                raise QueryTooBroad("time") from error
             log.warning("search index not readable: %s", error)
             raise SearchUnavailable(f"the search index cannot be read: {error.orig or error}") from error
 
@@ -366,9 +381,9 @@ class PostgresBackend:
         if plan is None:
             return []
         where, params = plan
-        with self._reading() as connection:
-            return list(connection.execute(sa.text(f"SELECT record_id FROM {TABLE} d WHERE {where} "
-                                                   "ORDER BY record_id"), params).scalars())
+        with self._reading(limit=5 * _bounds.TIME_LIMIT if params.get("q") else None) as connection:
+            return list(_bounded(connection, sa.text(f"SELECT record_id FROM {TABLE} d WHERE {where} "
+                                                     "ORDER BY record_id"), params).scalars())
 
     def search(self, query: SearchQuery) -> SearchResult:
         per_page = max(1, min(query.per_page, 100))
@@ -379,15 +394,15 @@ class PostgresBackend:
             return SearchResult(ids=[], total=0, page=page, per_page=per_page,
                                 suggestion=self._suggest(text) if text else None)
         where, params = plan
-        with self._reading() as connection:
-            total = connection.execute(sa.text(f"SELECT count(*) FROM {TABLE} d WHERE {where}"), params).scalar_one()
+        with self._reading(limit=_bounds.TIME_LIMIT) as connection:
+            total = _bounded(connection, sa.text(f"SELECT count(*) FROM {TABLE} d WHERE {where}"), params).scalar_one()
             facets = {}
             if query.facets and total:
                 facets = self._facets(connection, where, params)
             ids = []
             if total:
                 order = self._order(query.sort, text, params)
-                ids = list(connection.execute(sa.text(
+                ids = list(_bounded(connection, sa.text(
                     f"SELECT record_id FROM {TABLE} d WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset"),
                     {**params, "limit": per_page, "offset": (page - 1) * per_page}).scalars())
         suggestion = self._suggest(text) if total == 0 and text else None
@@ -398,17 +413,17 @@ class PostgresBackend:
     def _facets(connection, where, params):
         facets = {}
         for name in ("language", "material"):
-            rows = connection.execute(sa.text(f"SELECT {name}, count(*) FROM {TABLE} d WHERE {where} "
+            rows = _bounded(connection, sa.text(f"SELECT {name}, count(*) FROM {TABLE} d WHERE {where} "
                                               f"GROUP BY {name}"), params).all()
             facets[name] = sorted(((v, c) for v, c in rows if v), key=lambda vc: (-vc[1], vc[0]))
-        rows = connection.execute(sa.text(
+        rows = _bounded(connection, sa.text(
             f"SELECT code, count(*) FROM {TABLE} d, unnest(string_to_array(d.library, ' ')) AS code "
             f"WHERE {where} AND code <> '' GROUP BY code"), params).all()
         facets["library"] = sorted(rows, key=lambda vc: (-vc[1], vc[0]))
-        rows = connection.execute(sa.text(f"SELECT d.year - d.year % 10 AS decade, count(*) FROM {TABLE} d "
+        rows = _bounded(connection, sa.text(f"SELECT d.year - d.year % 10 AS decade, count(*) FROM {TABLE} d "
                                           f"WHERE {where} AND d.year > 0 GROUP BY decade"), params).all()
         facets["decade"] = sorted(((d, c) for d, c in rows), reverse=True)
-        available = connection.execute(sa.text(f"SELECT count(*) FROM {TABLE} d WHERE {where} "
+        available = _bounded(connection, sa.text(f"SELECT count(*) FROM {TABLE} d WHERE {where} "
                                                 "AND d.available <> ''"), params).scalar_one()
         facets["available"] = [("any", available)]
         for name in ("language", "material", "library"):
@@ -460,6 +475,18 @@ class PostgresBackend:
         return suggestion if found else None
 
 
+def _bounded(connection, statement, params=None):
+    """Execute ``statement`` with a ``statement_timeout`` of the time left before the connection's deadline
+    (set by ``_reading(limit=...)``), so a search's statements together stay within it."""
+    deadline = connection.info.get("search_deadline")
+    if deadline is not None:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise QueryTooBroad("time")
+        connection.execute(sa.text(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}"))
+    return connection.execute(statement, params or {})
+
+
 def _known(connection, word):
     return connection.execute(sa.text(f"SELECT EXISTS (SELECT 1 FROM {TABLE} WHERE vector @@ CAST(:q AS tsquery))"),
                               {"q": _quote(word)}).scalar_one()
@@ -502,6 +529,7 @@ def _plan(query: SearchQuery, text=None):
     conditions, params = [], {}
     if text:
         parsed = parse_query(text)
+        check_cost(parsed)
         found = tsquery(parsed)
         if found is None:
             return None

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..common.barcodes import is_valid_barcode, normalise_barcode
+from ..common.db import valid_id
 from ..common.errors import Conflict, DomainError, NotFound, PermissionDenied
 from ..common.permissions import require
 from ..common.text import clean
@@ -316,7 +317,8 @@ def items_by_ids(ids):
     """Copies in the order asked (label sheets); unknown ids are left out."""
     if not ids:
         return []
-    found = {i.id: i for i in db.session.scalars(sa.select(Item).where(Item.id.in_(list(ids))))}
+    ids = [i for i in ids if valid_id(i)]
+    found = {i.id: i for i in db.session.scalars(sa.select(Item).where(Item.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
 
 
@@ -329,13 +331,31 @@ def search(query):
     from ``availability``); the index only says which ones and how many.
     """
     from . import indexing, ranking
-    from .search import SearchResult, SearchUnavailable
+    from .search import QueryTooBroad, SearchResult, SearchUnavailable
     try:
         result = ranking.search(indexing.backend(), query)
         ok = True
     except SearchUnavailable:
         result, ok = SearchResult(ids=[], total=0, page=query.page, per_page=query.per_page), False
+    except QueryTooBroad as error:
+        result, ok = SearchResult(ids=[], total=0, page=query.page, per_page=query.per_page,
+                                  refused=too_broad_message(error)), True
     return result, records_by_ids(result.ids), ok
+
+
+def too_broad_message(error):
+    """What to change in a query refused by ``search.check_cost`` or stopped by the time limit."""
+    from .search import MAX_MASKED_WORDS, MIN_MASK_PREFIX
+    messages = {
+        "leading": _l("“%(word)s”: a word cannot start with * or ?. Type the beginning of the word, then *."),
+        "short": _l("“%(word)s”: type at least %(n)d letters before * or ?."),
+        "masks": _l("At most %(n)d words with * or ? in one search; write the others in full."),
+        "expansion": _l("“%(word)s” stands for too many words; type more letters before *."),
+        "range": _l("Ranges of words are not searched; type the words you are looking for."),
+        "time": _l("This search is too broad to answer quickly; add words or type more letters before *."),
+    }
+    n = MAX_MASKED_WORDS if error.reason == "masks" else MIN_MASK_PREFIX
+    return str(messages.get(error.reason, messages["time"])) % {"word": error.word, "n": n}
 
 
 def query_from_args(args, *, per_page=20):

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, current_app, g, request, url_for
 
 from . import dublincore, indexing, oai, services
 from .marcio import MARCXML_NS, xml_text
-from .search import SearchQuery, SearchUnavailable, structured_text
+from .search import QueryTooBroad, SearchQuery, SearchUnavailable, structured_text
 
 SRW_NS = "http://www.loc.gov/zing/srw/"
 DIAG_NS = "http://www.loc.gov/zing/srw/diagnostic/"
@@ -268,6 +268,10 @@ def search_retrieve(args):
         except SearchUnavailable:
             raise Diagnostic(1, "", "General system error: the search index is being rebuilt; try again soon") \
                 from None
+        except QueryTooBroad as error:
+            # SRU's own numbers where one fits: 29 masked words too short, 30 too many masks, else 10
+            number = {"leading": 29, "short": 29, "expansion": 29, "masks": 30}.get(error.reason, 10)
+            raise Diagnostic(number, error.word, services.too_broad_message(error)) from None
     except Diagnostic as diag:
         _sub(root, "numberOfRecords", 0)
         _diagnostics(root, [diag])

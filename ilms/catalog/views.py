@@ -17,6 +17,7 @@ from ..org import services as org
 from . import display, duplicates, exporter, indexing, jobs, marc, marcedit, services
 from .forms import CopiesForm, ImportForm, ItemForm, MarcForm, RecordForm, WithdrawForm
 from .models import ImportJob, Item, ItemStatus, Record
+from .search import QueryTooBroad
 
 bp = Blueprint("catalog", __name__, url_prefix="/catalog")
 
@@ -283,16 +284,32 @@ def import_marc():
         else:
             jobs.start(job.id)
             return redirect(url_for("catalog.import_job", job_id=job.id))
-    recent = list(db.session.scalars(sa.select(ImportJob).order_by(ImportJob.created_at.desc()).limit(10)))
+    recent = list(db.session.scalars(_visible_jobs(sa.select(ImportJob)).order_by(ImportJob.created_at.desc())
+                                     .limit(10)))
     return render_template("catalog/import.html", form=form, recent=recent, jobs=jobs)
+
+
+def _visible_jobs(query):
+    """Import jobs the user may see: their library's (and its dependent units'), or every job when
+    province-wide. A job carries the file's name, the importer and the first problems: another library's
+    is not shown, and is a 404 by id."""
+    if current_user.province_wide:
+        return query
+    return query.where(sa.or_(ImportJob.institution_id.in_(current_user.scope_ids()),
+                              ImportJob.user_id == current_user.id))
+
+
+def _job_or_404(job_id):
+    job = db.session.scalar(_visible_jobs(sa.select(ImportJob).where(ImportJob.id == job_id)))
+    if job is None:
+        abort(404)
+    return job
 
 
 @bp.route("/import/<int:job_id>")
 @staff_required("catalog.edit")
 def import_job(job_id):
-    job = db.session.get(ImportJob, job_id)
-    if job is None:
-        abort(404)
+    job = _job_or_404(job_id)
     return render_template("catalog/import_job.html", job=job, problems=jobs.problems(job), jobs=jobs,
                            interrupted=jobs.is_interrupted(job))
 
@@ -301,9 +318,7 @@ def import_job(job_id):
 @staff_required("catalog.edit")
 def import_status(job_id):
     """The progress as JSON, for the page's small script (the page also refreshes itself without it)."""
-    job = db.session.get(ImportJob, job_id)
-    if job is None:
-        abort(404)
+    job = _job_or_404(job_id)
     return {"status": job.status.value, "label": str(job.status.label), "bytes_done": job.bytes_done,
             "size": job.size, "read": job.read, "created": job.created, "updated": job.updated,
             "unchanged": job.unchanged, "repeated": job.repeated, "skipped": job.skipped, "interrupted": jobs.is_interrupted(job)}
@@ -312,9 +327,7 @@ def import_status(job_id):
 @bp.route("/import/<int:job_id>/restart", methods=["POST"])
 @staff_required("catalog.edit")
 def restart_import(job_id):
-    job = db.session.get(ImportJob, job_id)
-    if job is None:
-        abort(404)
+    job = _job_or_404(job_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -347,6 +360,9 @@ def export():
             ids = indexing.backend().ids(query)
         except indexing.SearchUnavailable:
             flash(_("The search index cannot be read now; export the whole catalogue instead."), "error")
+            return redirect(url_for("catalog.index"))
+        except QueryTooBroad as error:
+            flash(services.too_broad_message(error), "error")
             return redirect(url_for("catalog.index"))
     id_query = exporter.selection(institution=institution, ids=ids)
     mimetype, extension = exporter.FORMATS[fmt]

@@ -59,8 +59,9 @@ def _actor_id(actor):
 
 # -- looking things up -----------------------------------------------------------------
 
-def get_loan(loan_id):
-    loan = db.session.get(Loan, loan_id)
+def get_loan(loan_id, *, lock=False):
+    """The loan; ``lock`` holds its row until the transaction ends (PostgreSQL; SQLite's writes are serial)."""
+    loan = db.session.get(Loan, loan_id, with_for_update=lock or None)
     if loan is None:
         raise NotFound(_l("This loan does not exist."))
     return loan
@@ -291,14 +292,26 @@ def void_loan(loan, *, actor, reason="", at=None):
 
 # -- renewal -------------------------------------------------------------------------
 
-def renew(loan, *, actor, institution=None, at=None) -> Loan:
+def renew(loan, *, actor, institution=None, at=None, seen_renewals=None) -> Loan:
     """Extend an open loan by the rule's loan period, counted from its due date (from today when it is
     already overdue), so a renewal always gives the reader a full period more.
 
     Refused when the renewals allowed are used up, another reader is waiting
     for the title, the card is no longer valid or the reader is blocked.
+
+    Only staff of the lending institution (or of its parent) renew a loan:
+    a desk elsewhere is refused before anything of the loan is read, as
+    Koha does with independent branches; the reader asks the library that
+    lent the book (in person or by telephone).
     """
-    require(actor, "circulation.desk", institution or loan.institution)
+    require(actor, "circulation.desk", loan.institution)
+    if institution is not None:
+        require(actor, "circulation.desk", institution)
+    if seen_renewals is not None and loan.renewals != seen_renewals:
+        # The Renew button was pressed twice (or on two screens): the page showed this loan before a renewal
+        # that has happened since. One press, one renewal.
+        raise Conflict(_l("“%(title)s” was renewed a moment ago; it is now due %(date)s.",
+                          title=loan.item.record.title, date=_fmt(loan.due_date)), code="already_renewed")
     if not loan.is_open:
         raise Conflict(_l("This loan is closed; only open loans can be renewed."), code="closed")
     at = at or utcnow()
@@ -668,7 +681,17 @@ def transits(institution_id, *, incoming=True):
 
 
 def receive_transit(transit, *, institution, actor, at=None) -> CheckIn:
+    """Receive a copy travelling to ``institution``: only there (or at its parent), and only by its staff.
+
+    A copy that arrived somewhere else by mistake is checked in by its
+    barcode at that desk, which sends it on; receiving it by the transit's
+    id would close a transit bound for another library and name its reader.
+    """
     require(actor, "circulation.desk", institution)
+    if transit.to_institution_id not in scope_ids(institution.id):
+        raise PermissionDenied(_l("This copy is travelling to %(name)s and is received there; a copy that "
+                                  "arrived here by mistake is checked in by its barcode.",
+                                  name=transit.to_institution.name))
     if transit.received_at is not None:
         raise Conflict(_l("This copy was already received on %(date)s.",
                           date=_fmt(local_date(transit.received_at))))

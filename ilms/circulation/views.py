@@ -8,6 +8,8 @@ differs between the two paths but the page reload.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import secrets
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -16,6 +18,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from ..accounts.models import StaffSession
 from ..catalog import services as catalog
 from ..catalog.models import Item, MaterialType, Record
 from ..common.barcodes import normalise_barcode
@@ -153,15 +156,36 @@ def _panel_context(mode, institution, reader):
     return context
 
 
+def _keep_result(result):
+    """Keep the desk's answer for the page after the redirect, on the server (``StaffSession.desk_result``):
+    the cookie gets a one-time key only, so the reader's name and card never travel in it."""
+    key = secrets.token_urlsafe(12)
+    record = db.session.get(StaffSession, session.get("sid") or "")
+    if record is not None:
+        record.desk_result = json.dumps({"key": key, "result": result}, ensure_ascii=False)
+        db.session.commit()
+    session["desk_result"] = key
+
+
+def _kept_result():
+    """The answer kept by ``_keep_result`` for the key the browser brings, once (the key leaves the cookie)."""
+    key = session.pop("desk_result", None)
+    record = db.session.get(StaffSession, session.get("sid") or "") if isinstance(key, str) else None
+    if record is None or not record.desk_result:
+        return None
+    kept = json.loads(record.desk_result)
+    return kept.get("result") if kept.get("key") == key else None
+
+
 def _respond(outcome: Outcome, institution):
     reader = _reader(outcome.reader_id)
     if outcome.redirect is None and not _wants_json():
-        session["desk_result"] = outcome.as_session()
+        _keep_result(outcome.as_session())
         return redirect(url_for("circulation.desk", mode=outcome.mode, reader=outcome.reader_id or None), 303)
     if outcome.redirect is not None:
         if _wants_json():
             return jsonify({"redirect": outcome.redirect, "level": outcome.level, "message": outcome.message})
-        session["desk_result"] = outcome.as_session()
+        _keep_result(outcome.as_session())
         return redirect(outcome.redirect, 303)
     context = _panel_context(outcome.mode, institution, reader)
     return jsonify({
@@ -180,7 +204,7 @@ def desk():
     mode = _mode(request.args.get("mode"))
     reader = _reader(request.args.get("reader"))
     form = ScanForm(mode=mode, reader=str(reader.id) if reader else "")
-    result = session.pop("desk_result", None)
+    result = _kept_result()
     choices = desk_choices()
     desk_form = DeskForm(institution=str(institution.id))
     desk_form.institution.choices = [(str(i.id), i.name) for i in choices]
@@ -320,9 +344,11 @@ def renew_loan(loan_id):
     institution = _require_desk()
     EmptyForm().validate_on_submit() or abort(400)
     mode, reader_id = _desk_return()
-    loan = services.get_loan(loan_id)
+    loan = services.get_loan(loan_id, lock=True)
+    seen = request.form.get("seen", "")
     try:
-        services.renew(loan, actor=current_user, institution=institution)
+        services.renew(loan, actor=current_user, institution=institution,
+                       seen_renewals=int(seen) if seen.isdigit() and len(seen) < 4 else None)
         outcome = _renew_outcome(loan, mode=_mode(mode), reader_id=_int(reader_id))
         db.session.commit()
     except DomainError as error:

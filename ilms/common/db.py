@@ -6,6 +6,25 @@ from sqlalchemy.engine import Engine
 from ..extensions import db
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The largest id a row can have: ids are INTEGER columns (32-bit signed on PostgreSQL).
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value):
+    """``value`` as a row id (an int, or a string of digits) when it can be one, else ``None``.
+
+    Numbers typed into a URL can be any length; a query given one past a
+    column's range fails in the driver (SQLite: past 64 bits, PostgreSQL:
+    past 32 bits), so anything outside 1..MAX_ID is no id at all.
+    """
+    if isinstance(value, str):
+        value = value.strip()
+        if not value.isdigit() or len(value) > 10:
+            return None
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value if 0 < value <= MAX_ID else None
 
 
 def wants_write() -> bool:

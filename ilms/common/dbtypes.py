@@ -4,7 +4,7 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
-from .text import clean, nfc
+from .text import clean, clean_long
 from .time import UTC
 
 
@@ -50,7 +50,7 @@ class NFCLongText(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return nfc(value) if isinstance(value, str) else value
+        return clean_long(value) if isinstance(value, str) else value
 
 
 class SortKey(TypeDecorator):

@@ -36,11 +36,31 @@ def nfc(value):
     return unicodedata.normalize("NFC", value)
 
 
+#: Characters no typed text needs and that change how it shows: C0 controls but tab and line feed (NUL,
+#: BEL, ESC...; a carriage return is first made a line feed), DEL, C1 controls, and the bidirectional
+#: embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) that reorder what follows them.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(value):
+    """``value`` without the characters of ``_CONTROLS``; tabs and line breaks kept (as ``\n``)."""
+    if not value:
+        return value
+    return _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def clean(value):
-    """NFC, trimmed, inner whitespace collapsed: the form typed text is stored in."""
+    """NFC, no control characters, trimmed, inner whitespace collapsed: the form typed text is stored in."""
     if value is None:
         return None
-    return _SPACES.sub(" ", nfc(value)).strip()
+    return _SPACES.sub(" ", strip_controls(nfc(value))).strip()
+
+
+def clean_long(value):
+    """Long text (notes, descriptions): NFC and no control characters, tabs and line breaks kept."""
+    if value is None:
+        return None
+    return strip_controls(nfc(value))
 
 
 def fold(value):

@@ -40,9 +40,27 @@ def local_today() -> dt.date:
     return utcnow().astimezone(LOCAL_TZ).date()
 
 
+#: The first and last instants Python can hold, for the edges of the calendar.
+EARLIEST = dt.datetime.min.replace(tzinfo=UTC)
+LATEST = dt.datetime.max.replace(tzinfo=UTC)
+
+
 def local_midnight(day: dt.date) -> dt.datetime:
-    """00:00 local on ``day``, as an aware UTC datetime."""
-    return dt.datetime.combine(day, dt.time(0), LOCAL_TZ).astimezone(UTC)
+    """00:00 local on ``day``, as an aware UTC datetime.
+
+    1 January of year 1 begins before the first instant Python can write in
+    UTC: it is clamped to ``EARLIEST`` (a filter "from 0001-01-01" means
+    "from the beginning", not an error).
+    """
+    try:
+        return dt.datetime.combine(day, dt.time(0), LOCAL_TZ).astimezone(UTC)
+    except OverflowError:
+        return EARLIEST
+
+
+def end_of_local_day(day: dt.date) -> dt.datetime:
+    """The first instant after ``day`` (local), as an aware UTC datetime; ``LATEST`` after 31/12/9999."""
+    return LATEST if day == dt.date.max else local_midnight(day + dt.timedelta(days=1))
 
 
 def local_datetime(day: dt.date, time: dt.time) -> dt.datetime:
@@ -98,7 +116,7 @@ class Period:
 
     def utc_bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """``(first instant, first instant after)`` of the period, in UTC."""
-        return local_midnight(self.start), local_midnight(self.end + dt.timedelta(days=1))
+        return local_midnight(self.start), end_of_local_day(self.end)
 
     def __contains__(self, day: dt.date) -> bool:
         return self.start <= day <= self.end
@@ -144,7 +162,7 @@ def _local_date_pg(element, compiler, **kw):
 
 
 __all__ = [
-    "LOCAL_TZ", "UTC", "Period", "as_utc", "local_date", "local_date_of",
+    "EARLIEST", "LATEST", "LOCAL_TZ", "UTC", "Period", "as_utc", "end_of_local_day", "local_date", "local_date_of",
     "local_datetime", "local_midnight", "local_today", "parse_date", "parse_iso_datetime",
     "to_local", "utcnow",
 ]

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from ..extensions import db
+from .db import valid_id
 from .errors import DomainError
 
 
@@ -14,8 +15,13 @@ class EmptyForm(FlaskForm):
     """A form with nothing but the CSRF token, for POST buttons (logout, revoke...)."""
 
 
-def staff_required(capability=None):
+def staff_required(capability=None, *, write=None):
     """Signed-in staff only; with ``capability``, users whose role lacks it get 403.
+
+    ``write``: a page that more roles may read than change (GET for all
+    staff, POST with ``write``) declares the capability its writes need, so
+    it is refused before the view runs and the capability table
+    (docs/capabilities.md, tested route by route) knows it.
 
     Institution scope is checked by the service the view calls, where the
     institution is known.
@@ -30,9 +36,12 @@ def staff_required(capability=None):
                 return redirect(url_for("accounts.profile"))
             if capability and not current_user.can(capability):
                 abort(403)
+            if write and request.method not in ("GET", "HEAD", "OPTIONS") and not current_user.can(write):
+                abort(403)
             return view(*args, **kwargs)
 
         wrapper.staff_capability = capability
+        wrapper.staff_write_capability = write or capability
         return wrapper
 
     return decorator
@@ -85,8 +94,18 @@ def run_form_service(form, call):
         return None
 
 
+#: No list is paged further than this: a larger page number would ask the database for an offset past
+#: its integers (a 500), and no one reads page ten thousand.
+MAX_PAGE_NUMBER = 10000
+
+
 def page_number():
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
+    value = (request.args.get("page") or "").strip()
+    if not value.isdigit() or len(value) > 6:
         return 1
+    return max(1, min(int(value), MAX_PAGE_NUMBER))
+
+
+def id_arg(name):
+    """The query-string parameter ``name`` as a row id, or ``None`` (absent, not a number, out of range)."""
+    return valid_id(request.args.get(name, ""))

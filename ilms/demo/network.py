@@ -77,6 +77,7 @@ DEMO_USERS = [
     ("events", "Lường Văn Thắng", Role.EVENTS, "BTT"),
     ("manager", "Đỗ Thị Lan", Role.MANAGER, None),
     ("department", "Trần Văn Hùng", Role.DEPARTMENT, None),
+    ("planner", "Giàng Thị Mỷ", Role.PLANNER, None),
 ] + [
     (f"librarian.{slug.lower()}", f"Thủ thư {district}", Role.LIBRARIAN, f"TVH-{slug}")
     for slug, district, _c, _v in DISTRICTS

@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..catalog.models import Record
 from ..common import ethnicity, uploads
+from ..common.db import valid_id
 from ..common.errors import DomainError
 from ..common.text import fold
 from ..common.time import local_today
@@ -45,10 +46,8 @@ def _institution_choices(field, *, kinds=None):
 
 def _institution_arg(name="institution"):
     """The institution picked in a filter (``?institution=<id>``), or ``None`` for the whole province."""
-    value = request.args.get(name, "")
-    if value.isdigit():
-        return db.session.get(Institution, int(value))
-    return None
+    value = valid_id(request.args.get(name, ""))
+    return db.session.get(Institution, value) if value else None
 
 
 def _year_arg(default=None):
@@ -352,7 +351,7 @@ def record_add(exhibition_id):
     _post_checked()
     exhibition = _exhibition_for_change(exhibition_id)
     record_id = request.form.get("record_id", "")
-    record = db.session.get(Record, int(record_id)) if record_id.isdigit() else None
+    record = db.session.get(Record, valid_id(record_id)) if valid_id(record_id) else None
     if record is None:
         abort(404)
     def add():
@@ -494,7 +493,7 @@ def artifacts():
     group = request.args.get("ethnicity") if ethnicity.by_code(request.args.get("ethnicity", "")) else None
     query = services.search_artifacts(q=request.args.get("q", ""),
                                       institution_ids=_scope_ids(institution) if institution else None,
-                                      collection_id=int(collection_id) if collection_id.isdigit() else None,
+                                      collection_id=valid_id(collection_id),
                                       heritage=heritage, ethnicity_code=group)
     page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     return render_template("events/artifacts.html", page=page, collections=services.collections_of(),

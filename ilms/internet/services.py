@@ -14,7 +14,7 @@ from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
 from ..common.privacy import reader_key
 from ..common.text import clean
-from ..common.time import Period, local_date, local_date_of, local_midnight, to_local, utcnow
+from ..common.time import Period, end_of_local_day, local_date, local_date_of, local_midnight, to_local, utcnow
 from ..extensions import db
 from ..org.models import Institution
 from ..org.services import scope_ids
@@ -565,7 +565,7 @@ def session_log(institution_ids, *, day_from=None, day_to=None, include_voided=T
     if day_from is not None:
         query = query.where(InternetSession.started_at >= local_midnight(day_from))
     if day_to is not None:
-        query = query.where(InternetSession.started_at < local_midnight(day_to + dt.timedelta(days=1)))
+        query = query.where(InternetSession.started_at < end_of_local_day(day_to))
     if not include_voided:
         query = query.where(InternetSession.state != SessionState.VOIDED)
     return query

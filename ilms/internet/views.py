@@ -637,7 +637,7 @@ def connectivity():
 
 
 @bp.route("/connectivity/<int:institution_id>", methods=["GET", "POST"])
-@staff_required()
+@staff_required(write=CAP)
 def connectivity_log(institution_id):
     _require_reports()
     institution = org.get(institution_id)

@@ -5,6 +5,7 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..common.db import valid_id
 from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
 from ..common.text import clean
@@ -24,7 +25,7 @@ def get_by_code(code, *, required=True):
 
 
 def get(institution_id):
-    inst = db.session.get(Institution, institution_id)
+    inst = db.session.get(Institution, institution_id) if valid_id(institution_id) else None
     if inst is None:
         raise NotFound(_l("This institution does not exist."))
     return inst

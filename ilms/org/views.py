@@ -77,7 +77,7 @@ def create():
 
 
 @bp.route("/<int:institution_id>/edit", methods=["GET", "POST"])
-@staff_required()
+@staff_required(write="org.edit")
 def edit(institution_id):
     inst = services.get(institution_id)
     if not current_user.can("org.edit", inst):

@@ -1,7 +1,7 @@
 """Forms for readers: registration and editing, card renewal and replacement, blocks."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..common.fields import DateField
@@ -10,6 +10,7 @@ from .models import BlockKind, NoticeChannel, PatronCategory, Sex
 
 
 class PatronForm(FlaskForm):
+    submission = HiddenField()   # one-time key: a second submit of the page registers nobody twice
     name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     category = SelectField(_l("Category"), choices=PatronCategory.choices())
     ethnicity = SelectField(_l("Ethnic group"), choices=[], validate_choice=False)

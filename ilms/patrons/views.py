@@ -8,10 +8,13 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
+from ..accounts import services as accounts
+from ..common.db import valid_id
 from ..common.errors import DomainError, PermissionDenied
 from ..common.time import local_today
-from ..common.web import EmptyForm, form_error, page_number, staff_required
+from ..common.web import EmptyForm, form_error, id_arg, page_number, staff_required
 from ..extensions import db
 from ..org import services as org
 from . import READER_DATA, READER_PANELS, services
@@ -38,7 +41,7 @@ def _may_open(patron):
 @staff_required("patrons.view")
 def index():
     q = (request.args.get("q") or "").strip()
-    institution_id = request.args.get("institution", type=int)
+    institution_id = id_arg("institution")
     query = services.search_query(q, actor=current_user, institution_ids=[institution_id] if institution_id else None)
     page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     if q and page.total == 1 and page.page == 1:
@@ -62,14 +65,25 @@ def create():
     if not form.institution.choices:
         abort(403)
     if request.method == "GET":
+        form.submission.data = accounts.new_submission_key()
         if current_user.institution_id and any(c[0] == str(current_user.institution_id)
                                                for c in form.institution.choices):
             form.institution.data = str(current_user.institution_id)
     if form.validate_on_submit():
         try:
+            earlier = accounts.claim_submission(form.submission.data, user=current_user)
+        except IntegrityError:   # the same page sent twice at once (PostgreSQL): the other one registered
+            db.session.rollback()
+            earlier = accounts.claim_submission(form.submission.data, user=current_user)
+        if earlier is not None:
+            db.session.rollback()
+            flash(_("This form was already sent: the reader is registered once."), "info")
+            return redirect(earlier.result_url or url_for("patrons.index"))
+        try:
             patron = services.register_patron(
                 actor=current_user, institution=org.get(int(form.institution.data)), barcode=form.barcode.data or None,
                 card_issued=form.card_issued.data, card_expires=form.card_expires.data, **_fields(form))
+            accounts.finish_submission(form.submission.data, url_for("patrons.view", patron_id=patron.id))
             db.session.commit()
         except (DomainError, ValueError) as error:
             form_error(form, error if isinstance(error, DomainError) else DomainError(str(error)))
@@ -230,7 +244,7 @@ def card(patron_id):
 @staff_required("patrons.view")
 def cards():
     """Cards of several readers on one sheet (``?reader=1&reader=2``), e.g. everyone registered today."""
-    ids = request.args.getlist("reader", type=int)
+    ids = [i for i in map(valid_id, request.args.getlist("reader")) if i]
     readers = db.session.scalars(sa.select(Patron).where(Patron.id.in_(ids)).order_by(Patron.name_sort)).all() \
         if ids else []
     readers = [p for p in readers if services.can_see_personal(current_user, p)]

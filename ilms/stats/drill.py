@@ -10,7 +10,6 @@ who a reader is (``PRIVATE_COLUMNS``) are never shown, whatever a query gives.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import enum
 import io
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..common.spreadsheet import csv_writer
 from ..common.errors import NotFound
 from ..common.time import to_local
 from ..extensions import db
@@ -143,7 +143,7 @@ def drill_csv(code, period, scope, *, user):
 
     def generate():
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        writer = csv_writer(buffer)   # text cells never become formulas
         buffer.write("\ufeff")
         writer.writerow([str(column_label(k)) for k in keys])
         for row in db.session.execute(select.execution_options(yield_per=1000)):

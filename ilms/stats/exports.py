@@ -17,6 +17,7 @@ from pathlib import Path
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from ..common.spreadsheet import neutralise_workbook
 from ..common.time import to_local
 from ..org.models import InstitutionKind, Level
 from . import letters
@@ -350,6 +351,7 @@ def report_xlsx(doc, *, snapshot=None, revisions=None):
               [[r["indicator"], indicator_name(r["indicator"]), revision_where(r), r["frozen"], r["current"],
                 r["difference"]] for r in revisions])
     out = io.BytesIO()
+    neutralise_workbook(wb)   # titles, topics and names typed by anyone stay text
     wb.save(out)
     return out.getvalue()
 

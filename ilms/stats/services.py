@@ -6,6 +6,7 @@ import sqlalchemy as sa
 import yaml
 from flask_babel import lazy_gettext as _l
 
+from ..common.db import valid_id
 from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
 from ..common.time import Period, local_today, utcnow
@@ -41,10 +42,35 @@ def _number(entry, key, where):
     return float(value)
 
 
+#: Bounds of a plan file: a plan of the province is a few kilobytes with a few dozen targets.
+MAX_PLAN_BYTES = 256 * 1024
+MAX_TARGETS = 500
+
+
+class _PlanLoader(yaml.SafeLoader):
+    """YAML without anchors' aliases: ``*name`` repeats a node without copying it in the file, so a few
+    hundred bytes of nested aliases unfold into millions of characters (a "billion laughs")."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise PlanFileError(_l("The plan file repeats a value with an alias (*%(name)s, line %(line)d); write "
+                                   "the value out instead.", name=event.anchor, line=event.start_mark.line + 1))
+        return super().compose_node(parent, index)
+
+
 def parse_plan(text):
-    """Check a plan YAML document and return it as plain data, or raise PlanFileError."""
+    """Check a plan YAML document and return it as plain data, or raise PlanFileError.
+
+    Refused before parsing: a file over ``MAX_PLAN_BYTES``; while parsing:
+    any alias (``_PlanLoader``); after: over ``MAX_TARGETS`` targets, and a
+    code or title longer than their columns (``check_plan_data``).
+    """
+    if len(text.encode("utf-8") if isinstance(text, str) else text) > MAX_PLAN_BYTES:
+        raise PlanFileError(_l("The plan file is larger than %(n)d KB; a plan is a few KB.",
+                               n=MAX_PLAN_BYTES // 1024))
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_PlanLoader)  # noqa: S506 (a SafeLoader without aliases)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""
@@ -57,9 +83,16 @@ def check_plan_data(data):
     if not isinstance(data, dict) or not isinstance(data.get("plan"), dict):
         raise PlanFileError(_l("The plan file needs a “plan:” section with code, title and years."))
     head = data["plan"]
-    for key in ("code", "title"):
+    for key, longest in (("code", 60), ("title", 500)):
         if not head.get(key):
             raise PlanFileError(_l("plan: “%(key)s” is missing.", key=key))
+        if len(str(head[key]).strip()) > longest:
+            raise PlanFileError(_l("plan: “%(key)s” is longer than %(n)d characters.", key=key, n=longest))
+    for key in ("targets", "reports"):
+        if not isinstance(data.get(key) or [], list):
+            raise PlanFileError(_l("“%(key)s:” must be a list of entries, each starting with “- ”.", key=key))
+    if len(data.get("targets") or []) > MAX_TARGETS:
+        raise PlanFileError(_l("A plan has at most %(n)d targets.", n=MAX_TARGETS))
     years = _years(head, "plan")
     reports = []
     for i, rep in enumerate(data.get("reports") or [], start=1):
@@ -264,7 +297,7 @@ def delete_plan(plan, *, actor):
 
 
 def get_plan(plan_id):
-    plan = db.session.get(Plan, plan_id)
+    plan = db.session.get(Plan, plan_id) if valid_id(plan_id) else None
     if plan is None:
         raise NotFound(_l("This plan does not exist."))
     return plan

@@ -59,10 +59,39 @@ def test_sixth_failed_login_in_a_minute_is_refused_even_with_the_right_password(
 
 
 def test_throttling_per_address_covers_many_usernames(app, client, factories):
-    for n in range(5):
+    for n in range(20):   # four times the failures allowed for one username
         login(client, f"ghost{n}", "nope-nope")
     factories.user("thuthu")
     assert login(client, "thuthu").status_code == 429
+
+
+def _from(app, address):
+    """A browser at ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failures_from_one_address_do_not_lock_the_owner_out_elsewhere(app, factories):
+    """The probe: five wrong passwords from any address made the right one fail everywhere for a minute."""
+    factories.user("thuthu")
+    stranger = _from(app, "203.0.113.7")
+    for _ in range(5):
+        assert login(stranger, "thuthu", "nope-nope").status_code == 401
+    assert login(stranger, "thuthu").status_code == 429          # that address, that account: wait
+    assert login(_from(app, "10.0.0.5"), "thuthu").status_code == 302   # the owner, at the library
+
+
+def test_many_addresses_against_one_account_slow_new_browsers_but_not_the_owners(app, factories):
+    factories.user("thuthu")
+    owner = _from(app, "10.0.0.5")
+    assert login(owner, "thuthu").status_code == 302   # signed in here before: this browser is known
+    post_form(owner, "/logout", page="/profile")
+    for n in range(20):
+        assert login(_from(app, f"198.51.100.{n}"), "thuthu", "nope-nope").status_code == 401
+    assert login(_from(app, "198.51.100.200"), "thuthu").status_code == 429   # a new browser waits
+    assert login(_from(app, "10.0.0.9"), "thuthu").status_code == 429
+    assert login(owner, "thuthu").status_code == 302                          # the owner's does not
 
 
 def test_post_without_csrf_token_is_refused(app, client, factories):
@@ -86,6 +115,31 @@ def test_deactivation_ends_sessions_and_tokens_at_once(app, factories):
     assert browser.get("/").status_code == 302
     assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     assert login(app.test_client(), "thuthu").status_code == 401
+
+
+def test_a_password_change_ends_the_api_tokens_and_the_page_says_so(app, factories):
+    """The probe: API tokens survived a password change (and an administrator's reset)."""
+    admin = factories.user("admin1", role="admin")
+    user = factories.user("thuthu")
+    _token, mine = accounts.create_token(user, name="script")
+    db.session.commit()
+    api = app.test_client()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {mine}"}).status_code == 200
+    browser = app.test_client()
+    login(browser, "thuthu")
+    assert "ends your API tokens" in browser.get("/profile?hl=en").get_data(as_text=True) or \
+        "chấm dứt các mã API" in browser.get("/profile").get_data(as_text=True)
+    response = post_form(browser, "/profile/password", page="/profile",
+                         data={"current_password": "correct-horse-1", "new_password": "another-horse-2",
+                               "confirm": "another-horse-2"})
+    assert response.status_code == 302
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {mine}"}).status_code == 401
+    assert browser.get("/profile").status_code == 200   # this browser stays signed in
+
+    _token, again = accounts.create_token(user, name="script 2")
+    accounts.reset_password(user, "temporary-pw-3", actor=admin)
+    db.session.commit()
+    assert api.get("/api/v1/me", headers={"Authorization": f"Bearer {again}"}).status_code == 401
 
 
 def test_session_cookie_settings(app, client, factories):

@@ -1,5 +1,6 @@
 """The desk through HTTP: plain forms without JavaScript, the JSON answers the script uses, every page, privacy."""
 import datetime as dt
+import re
 
 import pytest
 
@@ -308,3 +309,58 @@ def test_loan_rules_settings_and_closed_days_on_their_screen(app, net):
     login(admin, "admin.net")
     post_form(admin, "/circulation/closed-days/holidays", {"year": "2025"}, page="/circulation/rules")
     assert dt.date(2025, 1, 1) in policy.closed_dates(net.td.id, dt.date(2025, 1, 1), dt.date(2025, 1, 1))
+
+
+def test_the_session_cookie_never_carries_the_scanned_readers_name_or_card(app, desk, net, reader):
+    """The probe: the signed (readable, not encrypted) cookie held the last scanned reader's name and card.
+    The answer is kept on the server; the cookie holds a one-time key; the page still shows it, once."""
+    patron = reader(name="Hoàng Thị Bí Mật")
+    response = scan(desk, patron.barcode, json=False)
+    cookie = desk.get_cookie("ilms_session") or desk.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    content = app.session_interface.get_signing_serializer(app).loads(cookie.value)
+    assert "Bí Mật" not in str(content) and patron.barcode not in str(content)
+    location = response.headers["Location"]
+    assert "Hoàng Thị Bí Mật" in desk.get(location).get_data(as_text=True).split("<main", 1)[-1]
+    assert "level-ok" not in desk.get(location).get_data(as_text=True)   # shown once
+
+
+def test_two_presses_of_renew_renew_once(app, desk, net, reader, copy):
+    """The probe: two simultaneous renew POSTs on one loan renewed it twice. The button carries the
+    renewals the page saw; the second press finds the loan renewed since and is refused, saying so."""
+    from ilms.circulation import policy
+
+    policy.save_rule(actor=net.librarian_tvt, institution=net.tvt, loan_days=14, max_loans=5, max_renewals=3)
+    patron, item = reader(), copy(title="Truyện Kiều")
+    loan = circ.checkout(patron, item, institution=net.tvt, actor=net.desk_tvt)
+    db.session.commit()
+    page = desk.get(f"/circulation/desk?reader={patron.id}").get_data(as_text=True)
+    assert 'name="seen" value="0"' in page
+    token = csrf_from(page)
+    form = {"csrf_token": token, "mode": "checkout", "reader": str(patron.id), "seen": "0"}
+    first = desk.post(f"/circulation/loans/{loan.id}/renew", data=form, headers=JSON).get_json()
+    second = desk.post(f"/circulation/loans/{loan.id}/renew", data=form, headers=JSON).get_json()
+    assert first["level"] == "ok"
+    assert second["level"] == "error" and second["code"] == "already_renewed"
+    db.session.expire_all()
+    assert db.session.get(Loan, loan.id).renewals == 1
+
+
+def test_the_same_registration_page_sent_twice_registers_one_reader(app, net):
+    """The probe: registering the same reader twice at once made two readers. The page's one-time key
+    makes the second submit go to the first one's reader."""
+    from ilms.patrons.models import Patron
+
+    client = app.test_client()
+    login(client, "desk.tvt")
+    page = client.get("/readers/new").get_data(as_text=True)
+    key = re.search(r'name="submission" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": csrf_from(page), "submission": key, "name": "Lò Văn Hai Lần", "category": "adult",
+            "ethnicity": "01", "sex": "M", "birth_year": "1990", "address": "", "phone": "",
+            "institution": str(net.tvt.id), "barcode": "", "card_issued": "", "card_expires": "", "note": ""}
+    first = client.post("/readers/new", data=form)
+    second = client.post("/readers/new", data=form)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert db.session.query(Patron).filter_by(name="Lò Văn Hai Lần").count() == 1
+    other = client.get("/readers/new").get_data(as_text=True)   # a new page, a new key: a new reader
+    assert key not in other

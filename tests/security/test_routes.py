@@ -1,5 +1,6 @@
 """Walk the URL map, so every route added later is covered without writing a new test."""
 import re
+import traceback
 
 import pytest
 import sqlalchemy as sa
@@ -242,3 +243,90 @@ def test_hsts_only_behind_https(app_factory):
     assert "Strict-Transport-Security" in secure.test_client().get("/login").headers
     plain = app_factory()
     assert "Strict-Transport-Security" not in plain.test_client().get("/login").headers
+
+
+# -- out-of-range numbers and dates (the probe's 500s) ------------------------------------------------
+
+#: Values a probe sends to every parameter: past 32 and 64 bits, negative, the ends of the calendar,
+#: dates that do not exist, floats Python reads but no column holds.
+EXTREME_VALUES = ("99999999999999999999", "9223372036854775808", "2147483648", "-1", "-99999999999999999999",
+                  "0", "0001-01-01", "9999-12-31", "0000-00-00", "1e308", "NaN")
+#: Parameter names read through helpers the scan below cannot see.
+EXTRA_PARAMETERS = ("from", "to", "start", "end", "date", "day", "as_of", "since", "until", "year", "month",
+                    "page", "per_page", "id", "limit", "offset", "week", "due", "at")
+
+
+def _query_parameter_names():
+    """Every query-string name the application reads (``args.get("x")``, ``args["x"]``, ``_arg("x")``...)."""
+    from pathlib import Path
+    names = set(EXTRA_PARAMETERS)
+    pattern = re.compile(r"""(?:args\.get|args\.getlist|getlist|args|_arg|_date_arg|_int_arg)[\[(]\s*["']([a-z_]+)["']""")
+    for path in Path(__file__).resolve().parents[2].joinpath("ilms").rglob("*.py"):
+        names.update(pattern.findall(path.read_text(encoding="utf-8")))
+    return sorted(names)
+
+
+def _extreme_urls(rule):
+    """The rule's URL with each path parameter set to each extreme value (one at a time)."""
+    arguments = re.findall(r"<(?:[^:>]+:)?([^>]+)>", rule.rule)
+    if not arguments:
+        return [rule.rule]
+    urls = []
+    for value in EXTREME_VALUES:
+        for wanted in arguments:
+            urls.append(re.sub(r"<(?:[^:>]+:)?([^>]+)>",
+                               lambda m: value if m.group(1) == wanted else "1", rule.rule))
+    return urls
+
+
+def test_no_route_fails_on_huge_negative_or_extreme_values(app, factories):
+    """Every route, with every path parameter and every query parameter the code reads set to numbers past
+    any column's range and to the ends of the calendar: an answer (a page, a 400, a 404), never a 500."""
+    from ilms.accounts import services as accounts
+
+    admin = factories.user("admin1", role="admin")
+    _token, secret = accounts.create_token(admin, name="probe")
+    db.session.commit()
+    client = app.test_client()
+    login(client, "admin1")
+    names = _query_parameter_names()
+    failures = []
+    checked = 0
+
+    class Failed:
+        status_code = 500
+
+    def get(url, **kwargs):
+        try:
+            response = client.get(url, **kwargs)
+            response.get_data()   # a streamed download runs to its end, and its contexts are popped
+            response.close()
+            return response
+        except Exception as error:   # the test app propagates what would be a 500
+            db.session.rollback()
+            frames = [f for f in traceback.extract_tb(error.__traceback__) if "/ilms/" in f.filename]
+            where = f"{frames[-1].filename.split('/ilms/')[-1]}:{frames[-1].lineno}" if frames else "?"
+            failures.append(f"{url} {type(error).__name__} at {where}")
+            return Failed()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or "GET" not in rule.methods:
+            continue
+        headers = {"Authorization": f"Bearer {secret}"} if rule.endpoint.startswith("api.") else {}
+        for url in _extreme_urls(rule):
+            response = get(url, headers=headers)
+            if response.status_code >= 500 and not isinstance(response, Failed):
+                failures.append(f"{url} {response.status_code}")
+            checked += 1
+        for value in EXTREME_VALUES:
+            url = _example_url(rule)
+            response = get(url, headers=headers, query_string={name: value for name in names})
+            if response.status_code >= 500 and not isinstance(response, Failed):
+                failures.append(f"{url}?…={value} {response.status_code}")
+            checked += 1
+        for name in ("from", "to", "year"):   # alone too: an earlier bad one could hide a later one
+            for value in ("99999999999999999999", "0001-01-01", "9999-12-31"):
+                response = get(url, headers=headers, query_string={name: value})
+                if response.status_code >= 500 and not isinstance(response, Failed):
+                    failures.append(f"{url}?{name}={value} {response.status_code}")
+    assert checked > 100
+    assert not failures, "server errors: " + "; ".join(failures)

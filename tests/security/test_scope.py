@@ -21,7 +21,7 @@ from ilms.common.time import local_datetime
 from ilms.extensions import db
 from ilms.internet import services as internet
 from ilms.stats import services as stats
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 PLAN = Path(__file__).resolve().parents[1] / "stats" / "data" / "plan-2021-2025.yaml"
 SECRET_NAME, SECRET_PHONE, SECRET_CARD = "Hoàng Thị Bí Mật", "0912345678", "TD-BIMAT-01"
@@ -143,3 +143,70 @@ def test_an_api_token_reads_only_what_its_user_may_see(app, world):
     visits = {f["institution"]: f["value"] for f in whole.json["figures"] if f["indicator"] == "LIB.VISITS"}
     assert visits["TVH-TD"] == 1 and visits["TVH-PT"] == 0
     assert _no_secret(whole)
+
+
+def test_another_librarys_loan_and_transit_are_not_changed_by_id(app, world, factories):
+    """The probe, from the Phong Thổ desk: renew a Tam Đường loan, receive a transit bound for Tam Đường, by
+    their ids. Both refused, nothing changed, and neither the title nor the reader is named."""
+    from ilms.circulation.models import Transit
+
+    tvt = world["td"].parent
+    factories.user("quay.pt", role="desk", institution=world["pt"])
+    factories.user("quay.tvt", role="desk", institution=tvt)
+    loan = world["loan"]
+    moving = catalog.add_copies(catalog.create_minimal_record(title="Đất rừng phương Nam"), institution=world["td"],
+                                actor=SYSTEM, source="purchase", accessioned=dt.date(2024, 1, 2))[0]
+    circulation.checkout(world["reader"], moving, institution=world["td"], actor=SYSTEM,
+                         at=local_datetime(dt.date(2024, 3, 9), dt.time(9)))
+    transit = circulation.check_in(moving, institution=tvt, actor=SYSTEM,
+                                   at=local_datetime(dt.date(2024, 3, 10), dt.time(9))).transit
+    assert transit is not None and transit.to_institution_id == world["td"].id
+    db.session.commit()
+    renewals, due = loan.renewals, loan.due_date
+
+    desk = app.test_client()
+    login(desk, "quay.pt")
+    token = csrf_token(desk, "/circulation/")
+    renewed = desk.post(f"/circulation/loans/{loan.id}/renew", data={"csrf_token": token}, follow_redirects=True)
+    received = desk.post(f"/circulation/transits/{transit.id}/receive", data={"csrf_token": token},
+                         follow_redirects=True)
+    for response in (renewed, received):
+        body = response.get_data(as_text=True)
+        assert "Truyện Kiều" not in body and "Đất rừng phương Nam" not in body and SECRET_NAME not in body
+        assert "Tam Đường" in body   # the refusal says whose it is
+    db.session.expire_all()
+    assert (loan.renewals, loan.due_date) == (renewals, due)
+    assert db.session.get(Transit, transit.id).received_at is None
+
+    home = app.test_client()
+    login(home, "thuthu.td")   # a librarian of Tam Đường works its desk
+    assert circulation.get_loan(loan.id).renewals == renewals
+    response = home.post(f"/circulation/transits/{transit.id}/receive", data={"csrf_token": csrf_token(home, "/circulation/")})
+    assert response.status_code in (200, 302)
+    db.session.expire_all()
+    assert db.session.get(Transit, transit.id).received_at is not None
+
+
+def test_another_librarys_import_job_is_not_shown(app, world):
+    """The probe: ``/catalog/import/1`` of another library opened for any catalogue librarian."""
+    import sqlalchemy as sa
+
+    from ilms.accounts.models import User
+    from ilms.catalog.models import ImportJob
+
+    td_user = db.session.scalar(sa.select(User).where(User.username == "thuthu.td"))
+    job = ImportJob(user_id=td_user.id, institution_id=world["td"].id, filename="kho-tam-duong-bi-mat.mrc",
+                    stored_name="x.mrc", size=10)
+    db.session.add(job)
+    db.session.commit()
+    other = app.test_client()
+    login(other, "thuthu.pt")
+    for url in (f"/catalog/import/{job.id}", f"/catalog/import/{job.id}/status"):
+        assert other.get(url).status_code == 404, url
+    restart = other.post(f"/catalog/import/{job.id}/restart", data={"csrf_token": csrf_token(other, "/profile")})
+    assert restart.status_code == 404
+    assert "kho-tam-duong-bi-mat" not in other.get("/catalog/import").get_data(as_text=True)
+    home = app.test_client()
+    login(home, "thuthu.td")
+    assert home.get(f"/catalog/import/{job.id}").status_code == 200
+    assert "kho-tam-duong-bi-mat" in home.get("/catalog/import").get_data(as_text=True)

@@ -16,7 +16,7 @@ SCHEME = Path(services.__file__).with_name("data") / "qd-208-2014.yaml"
 
 @pytest.fixture
 def manager(app, factories):
-    return factories.user("sep", role="manager")
+    return factories.user("sep", role="planner")   # loads and edits plans
 
 
 def _upload(client, text, name="plan.yaml"):

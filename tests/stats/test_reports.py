@@ -28,7 +28,7 @@ def setup(app, factories, province, data):
     data.display(province["TVT"], day(2019, 5, 19), "Trưng bày sách về Bác Hồ")
     data.display(province["TVH-A"], day(2019, 9, 2), "Giới thiệu sách Quốc khánh")
     data.display(province["TVH-A"], day(2020, 1, 2), "Sách năm mới")        # another year
-    manager = factories.user("sep", role="manager")
+    manager = factories.user("sep", role="planner")   # signs reports off
     manager.full_name = "Đỗ Thị Lan"
     db.session.commit()
     return {"plan": plan, "manager": manager,
