@@ -1,0 +1,180 @@
+"""Authority control with the real authority files of ../shared/data/marc/auth/: import, linking on save and
+on MARC import, see-from variants found in the OPAC, an authority change carried to every linked record."""
+import datetime as dt
+
+import pymarc
+import pytest
+import sqlalchemy as sa
+from pymarc import Field, Subfield
+
+from ilms.catalog import authorities, importer, indexing, services
+from ilms.catalog.models import Authority, Record, RecordHeading
+from ilms.catalog.search import SearchQuery
+from ilms.common.permissions import SYSTEM
+from ilms.extensions import db
+from tests.catalog.conftest import marc_path
+from tests.conftest import SEARCH_BACKENDS
+
+each_backend = pytest.mark.parametrize("app", SEARCH_BACKENDS, indirect=True)
+AUTH_FILES = {"evergreen_iish_auth_1066.utf8.mrc": 1066, "loc_sru_auth_150.utf8.mrc": 150}
+
+
+def load_authorities(runner):
+    outputs = []
+    for name in AUTH_FILES:
+        result = runner.invoke(args=["catalog", "import-authorities", str(marc_path("auth", name))])
+        assert result.exit_code == 0, result.output
+        outputs.append(result.output)
+    return outputs
+
+
+def book(title, *fields):
+    record = pymarc.Record(force_utf8=True)
+    record.leader = pymarc.Leader("00000nam a2200000 a 4500")
+    record.add_field(Field(tag="008", data="201201s2020    vm            000 0 vie d"))
+    record.add_field(Field(tag="245", indicators=["1", "0"], subfields=[Subfield("a", title)]))
+    for tag, subfields in fields:
+        record.add_field(Field(tag=tag, indicators=["1", " "] if tag[0] in "17" else [" ", "4"],
+                               subfields=[Subfield(c, v) for c, v in subfields]))
+    return record
+
+
+def opac_ids(client, text):
+    """The OPAC's result page for ``text`` (its HTML)."""
+    return client.get("/opac/?q=" + text).get_data(as_text=True)
+
+
+def search_ids(text):
+    return set(indexing.backend().search(SearchQuery(text=text, per_page=100)).ids)
+
+
+def test_import_counts_and_reimport_updates(app, runner):
+    first, _second = load_authorities(runner)
+    assert "1066 authority records read: 1066 created, 0 updated, 0 skipped" in first
+    assert db.session.scalar(sa.select(sa.func.count(Authority.id))) == 1216
+    kinds = dict(db.session.execute(sa.select(Authority.heading_type, sa.func.count())
+                                    .group_by(Authority.heading_type)).all())
+    assert kinds == {"150": 1066, "100": 111, "110": 31, "130": 5, "151": 2, "111": 1}
+    chris = db.session.scalar(sa.select(Authority).where(Authority.control_number.like("%00000893%")))
+    assert chris.heading == "Smith, Chris, 1966-"
+    assert chris.variant_list == ["Smith, Christopher J 1966-"]
+    # IISH's local 103: Dutch heading, English form and 403 as see-from variants
+    pogroms = db.session.scalar(sa.select(Authority).where(Authority.heading == "Jodenvervolging"))
+    assert {"Persecution of the Jews", "Pogroms"} <= set(pogroms.variant_list)
+    again = runner.invoke(args=["catalog", "import-authorities",
+                                str(marc_path("auth", "loc_sru_auth_150.utf8.mrc"))])
+    assert "150 authority records read: 0 created, 150 updated" in again.output
+    assert db.session.scalar(sa.select(sa.func.count(Authority.id))) == 1216
+
+
+def test_a_missing_file_is_a_clear_error(app, runner):
+    result = runner.invoke(args=["catalog", "import-authorities", "/nonexistent/auth.mrc"])
+    assert result.exit_code != 0 and "không có tệp này" in result.output
+    assert db.session.scalar(sa.select(sa.func.count(Authority.id))) == 0
+
+
+@each_backend
+def test_headings_linked_on_save_and_variants_found_in_the_opac(app, runner, client):
+    load_authorities(runner)
+    record = services.create_record(actor=SYSTEM, marc_record=book(
+        "Sách thử kiểm soát tính danh",
+        ("100", [("a", "Smith, Chris,"), ("d", "1966-"), ("e", "tác giả.")]),
+        ("650", [("a", "Jodenvervolging"), ("z", "Châu Âu.")]),
+        ("700", [("a", "Nguyễn, Văn Thử")])))
+    db.session.commit()
+    links = {h.tag: h for h in db.session.scalars(sa.select(RecordHeading).where(RecordHeading.record_id == record.id))}
+    chris = db.session.scalar(sa.select(Authority).where(Authority.heading == "Smith, Chris, 1966-"))
+    jews = db.session.scalar(sa.select(Authority).where(Authority.heading == "Jodenvervolging"))
+    assert links["100"].authority_id == chris.id          # relator $e is not part of the heading
+    assert links["650"].authority_id == jews.id           # a subdivided subject links to its main heading
+    assert links["700"].authority_id is None
+    # 4XX and parallel forms: the record is found by them though its MARC has none of them
+    assert record.id in search_ids("Pogroms")
+    assert record.id in search_ids("persecution jews")
+    assert record.id in search_ids("Christopher")
+    assert "Sách thử kiểm soát tính danh" in opac_ids(client, "pogroms")
+    assert "Sách thử kiểm soát tính danh" not in opac_ids(client, "razzia")   # a see-also (5XX) is not a variant
+
+
+def test_unlinked_headings_report_suggests_the_authorised_form(app, runner):
+    load_authorities(runner)
+    services.create_record(actor=SYSTEM, marc_record=book("Một", ("100", [("a", "Smith, Laryn")]),
+                                                          ("700", [("a", "Lò, Văn Biến")])))
+    services.create_record(actor=SYSTEM, marc_record=book("Hai", ("700", [("a", "Lò, Văn Biến.")])))
+    db.session.commit()
+    rows = authorities.unlinked_headings()
+    assert rows[0][:3] == ("100", "Lò, Văn Biến", 2)
+    laryn = next(r for r in rows if r[1] == "Smith, Laryn")
+    assert laryn[3].heading == "Smith, L. Micaela (Laryn Micaela)"
+    result = runner.invoke(args=["catalog", "unlinked-headings"])
+    assert "Lò, Văn Biến" in result.output and "→ Smith, L. Micaela" in result.output
+
+
+def test_marc_import_links_and_authorities_loaded_later_link_existing_records(app, runner, tmp_path):
+    path = tmp_path / "books.mrc"
+    with path.open("wb") as fh:
+        for n in range(3):
+            fh.write(book(f"Sách nhập số {n}", ("100", [("a", "Sorensen-Smith, Lucie")]),
+                          ("651", [("a", "Lai Châu (Việt Nam)")])).as_marc())
+    summary = importer.import_path(str(path))
+    assert summary.created == 3
+    assert db.session.scalar(sa.select(sa.func.count(RecordHeading.id))) == 6
+    assert authorities.count_unlinked() == 6
+    load_authorities(runner)                     # the authorities come after the records
+    assert authorities.count_unlinked() == 3     # the names linked, the place has no authority
+    ids = set(db.session.scalars(sa.select(Record.id)))
+    assert search_ids("Smith, Lucie Sorensen-") == ids     # the 400, found after the re-index
+    # a second import, authorities already there: linked in the import's own batch
+    with path.open("wb") as fh:
+        fh.write(book("Sách nhập sau", ("100", [("a", "Sorensen-Smith, Lucie.")])).as_marc())
+    importer.import_path(str(path))
+    new = db.session.scalar(sa.select(Record.id).where(Record.title == "Sách nhập sau"))
+    assert db.session.scalar(sa.select(RecordHeading.authority_id).where(RecordHeading.record_id == new))
+    assert new in search_ids("Smith, Lucie Sorensen-")
+
+
+@each_backend
+def test_an_authority_change_reaches_every_linked_record(app, runner, client):
+    load_authorities(runner)
+    made = [services.create_record(actor=SYSTEM, marc_record=book(
+        f"Sách của Chris {n}", ("100", [("a", "Smith, Chris,"), ("d", "1966-"), ("e", "tác giả")]),
+        ("600", [("a", "Smith, Chris,"), ("d", "1966-")]))) for n in range(2)]
+    other = services.create_record(actor=SYSTEM, marc_record=book("Sách khác", ("100", [("a", "Smith, Larry")])))
+    db.session.commit()
+    before = {r.id: r.updated_at for r in made + [other]}
+    other_marc = other.marc
+    chris = db.session.scalar(sa.select(Authority).where(Authority.heading == "Smith, Chris, 1966-"))
+    assert authorities.heading_input(chris) == "$aSmith, Chris,$d1966-"
+    assert not search_ids("Kristoffer")
+    changed = authorities.update_heading(chris, "$aSmith, Kristoffer,$d1966-", actor=SYSTEM)
+    db.session.commit()
+    assert changed == 2
+    for record in made:
+        db.session.refresh(record)
+        fields = pymarc_fields(record)
+        assert fields["100"] == [("a", "Smith, Kristoffer,"), ("d", "1966-"), ("e", "tác giả")]
+        assert fields["600"] == [("a", "Smith, Kristoffer,"), ("d", "1966-")]
+        assert record.updated_at > before[record.id]                 # the OAI datestamp moves
+        assert "Smith, Kristoffer" in record.authors
+    db.session.refresh(other)
+    assert other.marc == other_marc and other.updated_at == before[other.id]
+    assert search_ids("Kristoffer") == {r.id for r in made}
+    assert search_ids("Smith Chris 1966") >= {r.id for r in made}   # the former form became a 400
+    assert "Smith, Chris, 1966-" in chris.variant_list
+    assert "Sách của Chris 0" in opac_ids(client, "kristoffer")
+
+
+def test_a_heading_without_a_is_refused(app, runner):
+    load_authorities(runner)
+    chris = db.session.scalar(sa.select(Authority).where(Authority.heading == "Smith, Chris, 1966-"))
+    from ilms.common.errors import DomainError
+    with pytest.raises(DomainError):
+        authorities.update_heading(chris, "$d1966-", actor=SYSTEM)
+    with pytest.raises(DomainError):
+        authorities.update_heading(chris, "$aSmith$z oops", actor=SYSTEM)
+
+
+def pymarc_fields(record):
+    from ilms.catalog import marc
+    parsed = marc.from_json(record.marc)
+    return {tag: [(sf.code, sf.value) for sf in parsed[tag].subfields] for tag in ("100", "600")}
