@@ -57,7 +57,7 @@ def test_import_counts_and_reimport_updates(app, runner):
     assert kinds == {"150": 1066, "100": 111, "110": 31, "130": 5, "151": 2, "111": 1}
     chris = db.session.scalar(sa.select(Authority).where(Authority.control_number.like("%00000893%")))
     assert chris.heading == "Smith, Chris, 1966-"
-    assert chris.variant_list == ["Smith, Christopher J 1966-"]
+    assert chris.variant_list == ["Smith, Christopher J., 1966-"]
     # IISH's local 103: Dutch heading, English form and 403 as see-from variants
     pogroms = db.session.scalar(sa.select(Authority).where(Authority.heading == "Jodenvervolging"))
     assert {"Persecution of the Jews", "Pogroms"} <= set(pogroms.variant_list)
