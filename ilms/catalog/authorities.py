@@ -433,7 +433,7 @@ def get_authority(authority_id):
     from ..common.errors import NotFound
     authority = db.session.get(Authority, authority_id)
     if authority is None:
-        raise NotFound()
+        raise NotFound(_l("This authority record does not exist."))
     return authority
 
 

@@ -178,3 +178,30 @@ def pymarc_fields(record):
     from ilms.catalog import marc
     parsed = marc.from_json(record.marc)
     return {tag: [(sf.code, sf.value) for sf in parsed[tag].subfields] for tag in ("100", "600")}
+
+
+def test_staff_pages_list_change_and_report(app, runner, client, network):
+    from tests.conftest import login, post_form
+    load_authorities(runner)
+    made = services.create_record(actor=SYSTEM, marc_record=book(
+        "Sách trang quản lý", ("100", [("a", "Smith, Chris,"), ("d", "1966-")]), ("700", [("a", "Smith, Laryn")])))
+    db.session.commit()
+    chris = db.session.scalar(sa.select(Authority).where(Authority.heading == "Smith, Chris, 1966-"))
+    login(client, "quay.tvt")                       # a desk user reads but does not change
+    listing = client.get("/catalog/authorities?q=smith&type=100").get_data(as_text=True)
+    assert "Smith, Chris, 1966-" in listing and "Jodenvervolging" not in listing
+    page = client.get(f"/catalog/authorities/{chris.id}").get_data(as_text=True)
+    assert "Sách trang quản lý" in page and 'name="heading"' not in page
+    report = client.get("/catalog/authorities/unlinked").get_data(as_text=True)
+    assert "Smith, Laryn" in report and "Smith, L. Micaela (Laryn Micaela)" in report
+    client = app.test_client()
+    login(client, "thuthu.td")
+    bad = post_form(client, f"/catalog/authorities/{chris.id}", {"heading": "$d1966-"})
+    assert bad.status_code == 200 and "$a" in bad.get_data(as_text=True)
+    db.session.refresh(chris)
+    assert chris.heading == "Smith, Chris, 1966-"
+    done = post_form(client, f"/catalog/authorities/{chris.id}", {"heading": "$aSmith, Christopher,$d1966-"})
+    assert done.status_code == 302
+    db.session.refresh(made)
+    assert made.authors.startswith("Smith, Christopher, 1966-")
+    assert client.get("/catalog/authorities/999999").status_code == 404
