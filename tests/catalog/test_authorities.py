@@ -50,7 +50,7 @@ def search_ids(text):
 
 def test_import_counts_and_reimport_updates(app, runner):
     first, _second = load_authorities(runner)
-    assert "1066 authority records read: 1066 created, 0 updated, 0 skipped" in first
+    assert "Đã đọc 1066 biểu ghi chuẩn: tạo mới 1066, cập nhật 0, bỏ qua 0" in first
     assert db.session.scalar(sa.select(sa.func.count(Authority.id))) == 1216
     kinds = dict(db.session.execute(sa.select(Authority.heading_type, sa.func.count())
                                     .group_by(Authority.heading_type)).all())
@@ -63,7 +63,7 @@ def test_import_counts_and_reimport_updates(app, runner):
     assert {"Persecution of the Jews", "Pogroms"} <= set(pogroms.variant_list)
     again = runner.invoke(args=["catalog", "import-authorities",
                                 str(marc_path("auth", "loc_sru_auth_150.utf8.mrc"))])
-    assert "150 authority records read: 0 created, 150 updated" in again.output
+    assert "Đã đọc 150 biểu ghi chuẩn: tạo mới 0, cập nhật 150" in again.output
     assert db.session.scalar(sa.select(sa.func.count(Authority.id))) == 1216
 
 
