@@ -440,3 +440,32 @@ def get_authority(authority_id):
 def linked_record_count(authority_id):
     return db.session.scalar(sa.select(sa.func.count(sa.distinct(RecordHeading.record_id)))
                              .where(RecordHeading.authority_id == authority_id))
+
+
+# -- browsing (the OPAC) ----------------------------------------------------------------------------------
+
+#: which heading tags each OPAC browse list shows
+BROWSE_TAGS = {"author": ("100", "110", "111", "700", "710", "711"),
+               "subject": ("600", "610", "611", "630", "650", "651", "655")}
+
+
+def browse(kind, start="", limit=50):
+    """Headings of the catalogue in alphabetical (folded) order from ``start``: ``[(heading, records)]``.
+
+    Linked headings show their authority's authorised form (one entry, however the records spell it);
+    the others their own form. Like Koha's and Evergreen's browse, a list of headings, each leading to
+    its records.
+    """
+    tags = BROWSE_TAGS[kind]
+    key = heading_key(start)
+    shown = sa.func.coalesce(Authority.heading, RecordHeading.heading)
+    group = sa.func.coalesce(Authority.folded, RecordHeading.folded)
+    query = (sa.select(sa.func.min(shown).label("heading"),
+                       sa.func.count(sa.distinct(RecordHeading.record_id)).label("records"))
+             .select_from(RecordHeading)
+             .outerjoin(Authority, Authority.id == RecordHeading.authority_id)
+             .where(RecordHeading.tag.in_(tags))
+             .group_by(group).order_by(group).limit(limit))
+    if key:
+        query = query.where(group >= key)
+    return [(row.heading, row.records) for row in db.session.execute(query)]

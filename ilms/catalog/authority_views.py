@@ -20,6 +20,7 @@ from ..common.web import form_error, staff_required
 from ..extensions import db
 from . import authorities
 from .models import Authority, Record, RecordHeading
+from .opac import bp as opac_bp
 from .views import bp
 
 PER_PAGE = 50
@@ -92,3 +93,12 @@ def unlinked_headings():
     rows = authorities.unlinked_headings(limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
     return render_template("catalog/unlinked_headings.html", rows=rows[:PER_PAGE], more=len(rows) > PER_PAGE,
                            page=page, types=TYPE_LABELS, total=authorities.count_unlinked())
+
+
+@opac_bp.route("/browse/<any(author, subject):kind>")
+def opac_browse(kind):
+    """Browse by author or by subject: headings from a starting word, each linked to a search for it."""
+    start = (request.args.get("from") or "")[:200]
+    rows = authorities.browse(kind, start, limit=PER_PAGE + 1)
+    return render_template("opac/browse.html", kind=kind, start=start, rows=rows[:PER_PAGE],
+                           next_from=rows[PER_PAGE][0] if len(rows) > PER_PAGE else None)

@@ -205,3 +205,24 @@ def test_staff_pages_list_change_and_report(app, runner, client, network):
     db.session.refresh(made)
     assert made.authors.startswith("Smith, Christopher, 1966-")
     assert client.get("/catalog/authorities/999999").status_code == 404
+
+
+@each_backend
+def test_opac_browse_by_author_and_subject(app, runner, client):
+    import html as htmllib
+    import re
+    load_authorities(runner)
+    for n, spelled in enumerate(("Smith, Chris,", "SMITH, CHRIS")):
+        services.create_record(actor=SYSTEM, marc_record=book(
+            f"Sách duyệt {n}", ("100", [("a", spelled), ("d", "1966-")]), ("650", [("a", "Chè Shan tuyết")])))
+    services.create_record(actor=SYSTEM, marc_record=book("Sách khác", ("100", [("a", "Lò, Văn Biến")])))
+    db.session.commit()
+    page = client.get("/opac/browse/author?from=smith").get_data(as_text=True)
+    assert page.count("Smith, Chris, 1966-") == 1 and "Lò, Văn Biến" not in page    # one entry, its authorised form
+    link = htmllib.unescape(re.search(r'href="(/opac/\?q=author[^"]+)"', page).group(1))
+    found = client.get(link).get_data(as_text=True)
+    assert "Sách duyệt 0" in found and "Sách duyệt 1" in found and "Sách khác" not in found
+    subjects = client.get("/opac/browse/subject").get_data(as_text=True)
+    assert "Chè Shan tuyết" in subjects and "Lò, Văn Biến" not in subjects
+    assert client.get("/opac/browse/title").status_code == 404
+    assert client.get("/opac/browse/author?from=" + "x" * 5000).status_code == 200
