@@ -226,3 +226,14 @@ def test_opac_browse_by_author_and_subject(app, runner, client):
     assert "Chè Shan tuyết" in subjects and "Lò, Văn Biến" not in subjects
     assert client.get("/opac/browse/title").status_code == 404
     assert client.get("/opac/browse/author?from=" + "x" * 5000).status_code == 200
+
+
+def test_deleting_a_record_removes_its_headings(app, runner):
+    load_authorities(runner)
+    record = services.create_record(actor=SYSTEM, marc_record=book("Sách sẽ xoá", ("100", [("a", "Smith, Larry")])))
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(RecordHeading.id))) == 1
+    services.delete_record(record, actor=SYSTEM)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count(RecordHeading.id))) == 0
+    assert authorities.unlinked_headings() == []
