@@ -131,9 +131,14 @@ def _authority_values(record):
     return kind, parts, list(dict.fromkeys(variants))
 
 
+def _control_number(record):
+    found = record.get_fields("001")
+    return ((found[0].data or "").strip() or None) if found else None
+
+
 def _fill(authority, record, values):
     tag, parts, variants = values
-    number = record["001"].data.strip() if record["001"] and record["001"].data else None
+    number = _control_number(record)
     authority.control_number = (number or None) and number[:64]
     authority.heading_type = tag
     authority.heading = heading_text(parts)[:1000]
@@ -164,7 +169,7 @@ def import_authorities(fh, *, actor=None, batch_size=500):
             counts["skipped"] += 1
             counts["problems"].append(f"record {parsed.number}: no authorised heading (100-155)")
             continue
-        number = parsed.record["001"].data.strip() if parsed.record["001"] and parsed.record["001"].data else None
+        number = _control_number(parsed.record)
         authority = None
         if number:
             authority = db.session.scalar(sa.select(Authority).where(Authority.control_number == number[:64]))
@@ -331,11 +336,19 @@ def parse_heading(text, heading_type):
     return parts
 
 
+def _main_field(record, authority):
+    """The authority record's heading field and the subfields that make its heading (a local 1XX: $a)."""
+    found = record.get_fields(authority.heading_type)
+    if found:
+        return found[0], HEADING_CODES[authority.heading_type]
+    local = [f for f in record.fields if f.tag.startswith("1") and not f.is_control_field()]
+    return (local[0], "a") if local else (None, HEADING_CODES[authority.heading_type])
+
+
 def heading_input(authority):
     """The authorised heading in the editor's ``$a…$d…`` form."""
-    record = marc.from_json(authority.marc)
-    main = record[authority.heading_type]
-    parts = heading_parts(main, HEADING_CODES[authority.heading_type]) if main else [("a", authority.heading)]
+    main, codes = _main_field(marc.from_json(authority.marc), authority)
+    parts = (heading_parts(main, codes) if main else []) or [("a", authority.heading)]
     return "".join(f"${code}{value}" for code, value in parts)
 
 
@@ -356,8 +369,7 @@ def update_heading(authority, text, *, actor):
     new_text = heading_text(parts)
     old_text = authority.heading
     record = marc.from_json(authority.marc)
-    main = record[authority.heading_type]
-    codes = HEADING_CODES[authority.heading_type]
+    main, codes = _main_field(record, authority)
     if main is None:
         main = Field(tag=authority.heading_type, indicators=[" ", " "], subfields=[])
         record.add_ordered_field(main)
@@ -469,3 +481,17 @@ def browse(kind, start="", limit=50):
     if key:
         query = query.where(group >= key)
     return [(row.heading, row.records) for row in db.session.execute(query)]
+
+
+def suggest(text, kind=None, limit=10):
+    """Authorities whose authorised form starts with ``text`` (folded), or whose variants contain it: for the
+    editor's suggestions while typing. ``kind``: an authority type (100...155) or a bibliographic tag."""
+    key = heading_key(text)
+    if len(key) < 2:
+        return []
+    kind = BIB_TAGS.get(kind, kind)
+    query = sa.select(Authority).where(sa.or_(Authority.folded.like(key.replace("%", "").replace("_", "") + "%"),
+                                              Authority.variants.contains(nfc(text.strip()), autoescape=True)))
+    if kind in HEADING_CODES:
+        query = query.where(Authority.heading_type == kind)
+    return db.session.scalars(query.order_by(Authority.heading_sort, Authority.id).limit(limit)).all()

@@ -7,7 +7,7 @@ records were changed.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -54,7 +54,7 @@ def authority_list():
     if text.strip():
         key = authorities.heading_key(text)
         query = query.where(sa.or_(Authority.folded.like(key.replace("%", "") + "%"),
-                                   Authority.variants.contains(text.strip())))
+                                   Authority.variants.contains(text.strip(), autoescape=True)))
     rows = db.session.scalars(query.order_by(Authority.heading_sort, Authority.id)
                               .limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)).all()
     return render_template("catalog/authorities.html", authorities=rows[:PER_PAGE], more=len(rows) > PER_PAGE,
@@ -102,3 +102,12 @@ def opac_browse(kind):
     rows = authorities.browse(kind, start, limit=PER_PAGE + 1)
     return render_template("opac/browse.html", kind=kind, start=start, rows=rows[:PER_PAGE],
                            next_from=rows[PER_PAGE][0] if len(rows) > PER_PAGE else None)
+
+
+@bp.route("/authorities/suggest")
+@staff_required()
+def authority_suggest():
+    """JSON for the editor: authorised forms matching what the cataloguer types (``q``; ``tag``: 100, 650...)."""
+    found = authorities.suggest((request.args.get("q") or "")[:200], (request.args.get("tag") or "")[:3] or None)
+    return jsonify([{"id": a.id, "type": a.heading_type, "heading": a.heading, "input": authorities.heading_input(a),
+                     "variants": a.variant_list[:5]} for a in found])

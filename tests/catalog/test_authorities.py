@@ -237,3 +237,38 @@ def test_deleting_a_record_removes_its_headings(app, runner):
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(RecordHeading.id))) == 0
     assert authorities.unlinked_headings() == []
+
+
+def test_suggestions_while_typing(app, runner, client, network):
+    from tests.conftest import login
+    load_authorities(runner)
+    assert client.get("/catalog/authorities/suggest?q=smith").status_code in (302, 401, 403)   # staff only
+    login(client, "thuthu.tvt")
+    names = client.get("/catalog/authorities/suggest?q=smith, ch&tag=700").get_json()
+    assert [n["heading"] for n in names] == ["Smith, Chris, 1966-"]
+    assert names[0]["input"] == "$aSmith, Chris,$d1966-"
+    by_variant = client.get("/catalog/authorities/suggest?q=Pogroms&tag=650").get_json()
+    assert [n["heading"] for n in by_variant] == ["Jodenvervolging"]
+    assert client.get("/catalog/authorities/suggest?q=s").get_json() == []
+    assert client.get("/catalog/authorities/suggest?q=" + "z" * 3000).get_json() == []
+
+
+def test_an_authority_without_001_and_a_local_heading_changed(app, runner, tmp_path):
+    record = pymarc.Record(force_utf8=True)
+    record.leader = pymarc.Leader("00000nz  a2200000n  4500")
+    record.add_field(Field(tag="151", indicators=[" ", " "], subfields=[Subfield("a", "Lai Châu (Việt Nam)")]))
+    record.add_field(Field(tag="451", indicators=[" ", " "], subfields=[Subfield("a", "Lai Chau Province")]))
+    path = tmp_path / "auth.mrc"
+    path.write_bytes(record.as_marc())
+    result = runner.invoke(args=["catalog", "import-authorities", str(path)])
+    assert result.exit_code == 0, result.output
+    place = db.session.scalar(sa.select(Authority).where(Authority.heading_type == "151",
+                                                         Authority.control_number.is_(None)))
+    assert place.heading == "Lai Châu (Việt Nam)" and place.variant_list == ["Lai Chau Province"]
+    load_authorities(runner)
+    local = db.session.scalar(sa.select(Authority).where(Authority.heading == "Jodenvervolging"))
+    assert authorities.heading_input(local) == "$aJodenvervolging"
+    authorities.update_heading(local, "Jodenvervolging (1933-1945)", actor=SYSTEM)
+    db.session.commit()
+    assert authorities.heading_input(local) == "$aJodenvervolging (1933-1945)"
+    assert "Persecution of the Jews" in local.variant_list and "Jodenvervolging" in local.variant_list
