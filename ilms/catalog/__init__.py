@@ -68,7 +68,8 @@ def _panel_context(user):
 
 def init_app(app):
     from ..extensions import csrf
-    from . import cli, copy_views, indexing, models, oai, opac, sru, stocktake, stocktake_views, views  # noqa: F401
+    from . import (authority_views, cli, copy_views, indexing, models, oai, opac, sru, stocktake,  # noqa: F401
+                   stocktake_views, views)
     # (models, stocktake: mappers; indexing: hooks; copy_views, stocktake_views: routes on views.bp)
     app.register_blueprint(views.bp)
     app.register_blueprint(opac.bp)

@@ -245,3 +245,43 @@ def duplicates_command(limit):
     for group in groups:
         click.echo(f"{group.label}: " + " | ".join(f"#{r.id} {r.title}" for r in group.records))
     click.echo(_("%(n)d groups of possible duplicates.", n=len(groups)))
+
+
+@catalog_cli.command("import-authorities")
+@click.argument("path", type=click.Path(dir_okay=False))
+@with_appcontext
+def import_authorities_command(path):
+    """Import MARC21 authority records (ISO 2709 or MARCXML, MARC-8 or UTF-8) and link matching headings."""
+    from . import authorities
+    source = Path(path)
+    if not source.is_file():
+        raise click.ClickException(_("%(path)s: no such file", path=path))
+    with source.open("rb") as fh:
+        try:
+            counts = authorities.import_authorities(fh)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+    for problem in counts["problems"]:
+        click.echo(problem, err=True)
+    click.echo(_("%(read)d authority records read: %(created)d created, %(updated)d updated, %(skipped)d skipped; "
+                 "%(linked)d catalogue headings newly linked.", **{k: v for k, v in counts.items()
+                                                                   if k != "problems"}))
+    if counts["skipped"]:
+        sys.exit(1)
+
+
+@catalog_cli.command("unlinked-headings")
+@click.option("--limit", default=200, show_default=True, help="How many headings to list.")
+@with_appcontext
+def unlinked_headings_command(limit):
+    """List the catalogue's headings (1XX, 6XX, 7XX) that no authority controls, most used first."""
+    from . import authorities
+    rows = authorities.unlinked_headings(limit=max(1, min(limit, 100000)))
+    for kind, heading, records, suggestion in rows:
+        line = f"{kind}\t{records}\t{heading}"
+        if suggestion is not None:
+            line += "\t→ " + suggestion.heading
+        click.echo(line)
+    click.echo(_("%(n)d unlinked heading(s) in all.", n=authorities.count_unlinked()), err=True)

@@ -45,7 +45,7 @@ from ..common.text import fold, sort_key
 from ..common.time import local_today
 from ..extensions import db
 from ..org.models import Institution
-from . import indexing, marc, marcio
+from . import authorities, indexing, marc, marcio
 from .models import AcquisitionSource, Item, ItemStatus, Record
 
 #: Problems kept in full; beyond this only counted (a broken 100,000-record file must not fill memory).
@@ -131,7 +131,7 @@ class MarcImporter:
     """
 
     def __init__(self, *, institution=None, items=False, actor=SYSTEM, batch_size=BATCH_SIZE, progress=None,
-                 index_flush=INDEX_FLUSH, parallel=False, on_stored=None):
+                 index_flush=INDEX_FLUSH, parallel=False, on_stored=None, link_authorities=True):
         self.institution = institution
         self.items = items
         self.actor = actor
@@ -143,6 +143,10 @@ class MarcImporter:
         #: ``on_stored([(parsed, record id, created)])`` runs inside each batch's transaction (OAI harvests
         #: remember where each record came from, all or nothing with the records)
         self.on_stored = on_stored
+        #: link the records' 1XX/6XX/7XX headings to authorities (``authorities.link_records``), in each
+        #: batch's transaction; the authorities are read once per run
+        self.link_authorities = link_authorities
+        self._authority_index = None
         self._institutions = None
         self._since_flush = 0
         self._bulk = None
@@ -247,6 +251,7 @@ class MarcImporter:
                 self.summary.created += len(inserts)
             if updates:
                 _update_records(updates)
+            self._link([item for item in stored if item.target is None or item.json != item.target[1]])
             with_copies = self._make_copies(stored) if self.items else set()
             if self.on_stored is not None:
                 self.on_stored([(item.parsed, item.new_id, item.target is None) for item in incoming
@@ -422,16 +427,25 @@ class MarcImporter:
         existing_places.add(institution.id)
         return True
 
+    def _link(self, changed):
+        if not self.link_authorities or not changed:
+            return
+        if self._authority_index is None:
+            self._authority_index = authorities.AuthorityIndex(preload=True)
+        authorities.link_records([(item.new_id, item.parsed.record) for item in changed], self._authority_index)
+
     # -- search index -----------------------------------------------------------------------------
 
     def _index(self, stored, with_copies):
         if not stored or self._bulk is None:
             return
         holdings = indexing.holdings_codes([i.new_id for i in stored if i.new_id in with_copies])
+        variants = authorities.variants_for([i.new_id for i in stored]) if self.link_authorities else {}
         docs = []
         for item in stored:
             owners, available = holdings.get(item.new_id, ((), ()))
-            doc = indexing.document(item.new_id, item.parsed.record, item.columns, owners, available)
+            doc = indexing.document(item.new_id, item.parsed.record, item.columns, owners, available,
+                                    variants.get(item.new_id))
             doc["new"] = item.target is None
             docs.append(doc)
         try:

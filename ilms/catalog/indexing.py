@@ -23,7 +23,7 @@ from ..common.text import sort_key
 from ..extensions import db
 from ..org.models import Institution
 from ..signals import items_changed, record_deleted, record_saved
-from . import marc
+from . import authorities, marc
 from .models import Item, ItemStatus, Record
 from .search import PostgresBackend, SearchUnavailable, WhooshBackend
 
@@ -93,11 +93,18 @@ def holdings_codes(record_ids):
     return out
 
 
-def document(record_id, marc_record, columns, owners=(), available=()):
-    """The search document of one record: plain text and codes; the backend folds and cuts it."""
+def document(record_id, marc_record, columns, owners=(), available=(), variants=None):
+    """The search document of one record: plain text and codes; the backend folds and cuts it.
+
+    ``variants``: ``{"author"|"title"|"subject": [see-from forms]}`` of the authorities its headings are
+    linked to (``authorities.variants_for``): searching a variant finds the record.
+    """
+    texts = marc.search_texts(marc_record)
+    for key, values in (variants or {}).items():
+        texts[key] = " ".join([texts.get(key) or ""] + list(values)).strip()
     return {
         "id": record_id,
-        **marc.search_texts(marc_record),
+        **texts,
         "callno": " ".join(v for v in (columns.get("call_number"), columns.get("classification")) if v),
         "language": columns.get("language") or "und",
         "material": getattr(columns.get("material_type"), "value", columns.get("material_type")) or "book",
@@ -115,6 +122,7 @@ def documents_for(record_ids):
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         holdings = holdings_codes(chunk)
+        variants = authorities.variants_for(chunk)
         rows = db.session.execute(sa.select(Record.id, Record.marc, Record.title, Record.title_sort,
                                             Record.language, Record.year,
                                             Record.material_type, Record.call_number, Record.classification)
@@ -125,7 +133,8 @@ def documents_for(record_ids):
             columns = {"title": row.title, "title_sort": row.title_sort, "language": row.language, "year": row.year,
                        "material_type": row.material_type, "call_number": row.call_number,
                        "classification": row.classification}
-            docs.append(document(row.id, marc.from_json(row.marc), columns, owners, available))
+            docs.append(document(row.id, marc.from_json(row.marc), columns, owners, available,
+                                 variants.get(row.id)))
     return docs, [i for i in ids if i not in found]
 
 

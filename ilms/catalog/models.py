@@ -372,3 +372,47 @@ class RecordRedirect(db.Model):
     old_id = sa.Column(sa.Integer, primary_key=True, autoincrement=False)
     record_id = sa.Column(sa.Integer, sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True)
     merged_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class Authority(db.Model):
+    """One MARC21 authority record: the authorised form of a name or subject and its see-from variants (4XX).
+
+    ``heading_type`` is the authority's 1XX tag (100 person, 110 body, 111 meeting, 130 uniform title,
+    150 topic, 151 place, 155 genre); ``folded`` is the heading folded (``common.text.fold``) and is what
+    bibliographic headings are matched on; ``variants`` holds the 4XX forms, one a line.
+    """
+
+    __tablename__ = "authorities"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    control_number = sa.Column(sa.String(64), unique=True)          # 001
+    heading_type = sa.Column(sa.String(3), nullable=False, index=True)
+    heading = sa.Column(NFCText(1000), nullable=False)
+    heading_sort = sa.Column(SortKey(600), nullable=False, default="", index=True)
+    folded = sa.Column(sa.String(1000), nullable=False, index=True)
+    variants = sa.Column(NFCLongText, nullable=False, default="")
+    marc = sa.Column(sa.Text, nullable=False)                       # MARC-in-JSON
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+    updated_at = sa.Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    @property
+    def variant_list(self):
+        return [v for v in (self.variants or "").split("\n") if v]
+
+
+class RecordHeading(db.Model):
+    """A 1XX/6XX/7XX heading of a bibliographic record, and the authority it is linked to (none: unlinked).
+
+    ``occurrence`` is the field's position among the record's fields of that tag (0-based), so that an
+    authority change rewrites exactly the field that was linked.
+    """
+
+    __tablename__ = "record_headings"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    record_id = sa.Column(sa.Integer, sa.ForeignKey("records.id", ondelete="CASCADE"), nullable=False, index=True)
+    tag = sa.Column(sa.String(3), nullable=False)
+    occurrence = sa.Column(sa.Integer, nullable=False, default=0)
+    heading = sa.Column(NFCText(1000), nullable=False)
+    folded = sa.Column(sa.String(1000), nullable=False, index=True)
+    authority_id = sa.Column(sa.Integer, sa.ForeignKey("authorities.id", ondelete="SET NULL"), index=True)

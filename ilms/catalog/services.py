@@ -13,7 +13,7 @@ from ..common.time import local_today
 from ..extensions import db
 from ..org.models import Institution
 from ..signals import data_changed, items_changed, record_deleted, record_saved
-from . import marc, marcedit
+from . import authorities, marc, marcedit
 from .models import (ITEM_TRANSITIONS, AcquisitionSource, Accession, BarcodeSequence, Item, ItemStatus,
                      MaterialType, Record, WithdrawalReason)
 
@@ -70,6 +70,7 @@ def save_record(marc_record, *, record=None):
         db.session.add(record)
     apply_marc(record, marc_record)
     db.session.flush()
+    authorities.link_records([(record.id, marc_record)])
     record_saved.send(record, record_id=record.id)
     return record
 
