@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024'
-down_revision = '0014'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
