@@ -21,6 +21,10 @@ COLUMN_LABELS.update({
     "collection": _l("Collection"), "heritage": _l("Kind of heritage"), "host": _l("Host"),
     "level": _l("Level"), "minority_trainees": _l("Ethnic-minority trainees"), "place": _l("Place"),
     "school": _l("School"), "setting": _l("Setting"),
+    # the Department's follow-up
+    "inspectors": _l("Inspectors"), "medium": _l("Medium"), "made_by": _l("Made or requested by"),
+    "purpose": _l("Purpose"), "donor": _l("Donor"), "amount": _l("Amount (VND)"), "commune": _l("Commune"),
+    "programme": _l("Programme"), "partners": _l("Partners"), "direction": _l("Made or received"),
 })
 
 DEFINITIONS_VI = {
@@ -93,6 +97,25 @@ DEFINITIONS_VI = {
                              "của nhóm là tỷ lệ trung tâm được tính.",
     "TRN.COURSES": "Số lớp tập huấn, bồi dưỡng nghiệp vụ bắt đầu trong kỳ, tính cho đơn vị tổ chức.",
     "TRN.TRAINEES": "Số lượt học viên các lớp tập huấn, bồi dưỡng; học viên người dân tộc thiểu số được tính riêng.",
+    # The Department's follow-up (ilms/stats/indicators/department.py)
+    "DEP.INSPECTIONS": "Số cuộc thanh tra, kiểm tra, giám sát được tiến hành trong kỳ, tính cho đơn vị được đến "
+                       "thanh tra, kiểm tra; kèm số kiến nghị đã đưa ra, số kiến nghị đã thực hiện đúng hạn, "
+                       "thực hiện muộn và còn chưa thực hiện tính đến cuối kỳ.",
+    "DEP.MEDIA_ITEMS": "Số tin, bài tuyên truyền về học tập suốt đời được đăng, phát trong kỳ (báo in, phát thanh, "
+                       "truyền hình, trang thông tin điện tử, mạng xã hội, đợt treo băng rôn, khẩu hiệu), tính cho "
+                       "đơn vị thực hiện hoặc đề nghị đăng; chia theo loại phương tiện.",
+    "DEP.FUNDING": "Số tiền (đồng) nhận được trong kỳ cho các hoạt động của kế hoạch, tính cho đơn vị nhận; chia "
+                   "theo nguồn: ngân sách nhà nước, xã hội hóa (tổ chức, cá nhân), nguồn hợp pháp khác; kèm tỷ lệ "
+                   "(%) xã hội hóa. Sách được tặng đã ghi ở bổ sung vốn tài liệu chỉ được nêu bên cạnh, không cộng "
+                   "vào số tiền.",
+    "MUS.SCHOOL_PROGRAMMES": "Số buổi học tập, giáo dục di sản, tiết học thư viện tổ chức với trường học trong kỳ "
+                             "theo chương trình đã thống nhất với ngành Giáo dục, tính cho đơn vị chủ trì chương "
+                             "trình; kèm số trường và số học sinh tham gia.",
+    "MUS.PERMANENT_DISPLAYS": "Số hệ thống trưng bày cố định và trưng bày ngoài trời của bảo tàng đang mở cửa vào "
+                              "ngày cuối kỳ; kèm số phần trưng bày theo kế hoạch, số phần đã hoàn thành và tỷ lệ "
+                              "(%) hoàn thành.",
+    "DEP.EXCHANGES": "Số đoàn học tập, trao đổi kinh nghiệm trong và ngoài tỉnh do đơn vị cử đi hoặc đón tiếp "
+                     "trong kỳ (một đoàn giữa hai đơn vị trong tỉnh chỉ ghi một lần).",
 }
 
 _LEADING_CODE = re.compile(r"^\s*[A-Z]{3}\.[A-Z_]+:\s*")

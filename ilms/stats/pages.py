@@ -295,7 +295,11 @@ BREAKDOWN_TITLES = {"source": _l("By source of the copies"), "ethnicity": _l("By
                     "participants": _l("Participants, by kind of activity"), "audience": _l("By audience"),
                     "minority": _l("Ethnic-minority trainees among them"), "heritage": _l("By kind of heritage"),
                     "collection": _l("By collection"), "schools": _l("Students, by school"),
-                    "host": _l("By host institution"), "reason": _l("By reason"), "status": _l("By status")}
+                    "host": _l("By host institution"), "reason": _l("By reason"), "status": _l("By status"),
+                    "recommendations": _l("Recommendations of these visits"), "medium": _l("By medium"),
+                    "socialised": _l("Socialised share"), "reach": _l("Schools and students reached"),
+                    "place": _l("By place of the session"), "sections": _l("Planned sections and their completion"),
+                    "direction": _l("Made or received"), "area": _l("In or out of the province")}
 
 
 def breakdown_title(name):
@@ -309,12 +313,16 @@ def _vocabularies():
     from ..internet.models import AgeBand, UserKind
     from ..patrons.models import PatronCategory, Sex
     from ..rotation.models import MissingCause
+    from ..department import models as department
     return {"source": [AcquisitionSource], "sex": [Sex], "category": [PatronCategory], "level": [Level],
             "setting": [events.ClubSetting], "members": [events.ClubSetting], "audience": [events.Audience],
             "heritage": [events.Heritage], "status": [events.ExhibitionStatus],
             "reason": [WithdrawalReason, MissingCause],
             "participants": [events.ActivityKind],
-            "kind": [events.ExhibitionKind, events.ActivityKind, events.FestivalKind, InstitutionKind],
+            "kind": [events.ExhibitionKind, events.ActivityKind, events.FestivalKind, InstitutionKind,
+                     department.InspectionKind, department.DisplayKind],
+            "medium": [department.Medium], "direction": [department.ExchangeDirection],
+            "place": [department.SessionPlace],
             "*": [events.ExhibitionKind, events.ActivityKind, events.FestivalKind, events.ClubSetting,
                   events.Audience, events.Heritage, events.ExhibitionStatus, WithdrawalReason, MissingCause,
                   AgeBand, UserKind, InstitutionKind, Level]}
@@ -328,7 +336,15 @@ def breakdown_label(name, key):
         return _("not recorded")
     text = str(key)
     plain = {"students": _("students"), "others": _("others"), "other": _("others"),
-             "minority": _("ethnic minorities"), "kinh": _("Kinh"), "unknown": _("not recorded")}
+             "minority": _("ethnic minorities"), "kinh": _("Kinh"), "unknown": _("not recorded"),
+             "given": _("recommendations given"), "closed_on_time": _("carried out by the deadline"),
+             "closed_late": _("carried out late"), "open": _("still open"), "share": _("socialised share (%)"),
+             "schools": _("schools"), "planned": _("sections planned"), "completed": _("sections completed"),
+             "completed_share": _("share completed (%)"), "in_province": _("in the province"),
+             "out_of_province": _("out of the province")}
+    if name == "source" and text in ("state_budget", "socialisation", "other"):   # DEP.FUNDING's sources
+        from ..department.models import FundingSource
+        return FundingSource(text).label
     if name in ("students", "minority") and text in plain:
         return plain[text]
     if name == "ethnicity":

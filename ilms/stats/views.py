@@ -1,5 +1,7 @@
 """Indicator pages, drill-down, plans and reports."""
 
+import datetime as dt
+
 from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
                    stream_with_context, url_for)
 from flask_babel import gettext as _
