@@ -1,4 +1,4 @@
-"""A manager writes the report's number and narrative on the report page, sees them in the Decree 30 layout,
+"""A planning officer writes the report's number and narrative on the report page, sees them in the Decree 30 layout,
 and downloads the DOCX that carries them with the figures."""
 import io
 from pathlib import Path
@@ -35,9 +35,9 @@ def report_server(live_app, monkeypatch):
         yield server
 
 
-def test_manager_writes_the_narrative_and_downloads_the_docx(page, report_server):
+def test_planner_writes_the_narrative_and_downloads_the_docx(page, report_server):
     base = report_server.url
-    sign_in(page, base, "manager")
+    sign_in(page, base, "planner")
     page.goto(f"{base}/stats/reports/{report_server.plan_id}/annual/2024?scope=province")
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.get_by_test_id("letter-head").inner_text()
     page.fill("#number", "07/BC-TVT")

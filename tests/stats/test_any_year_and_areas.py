@@ -125,7 +125,7 @@ def test_reports_exist_for_every_year_and_scope(app, client, factories, network)
     p1520 = services.load_plan(PLAN_1520.read_text(encoding="utf-8"))
     _tally(network["TVH-A"], dt.date(2017, 3, 3), 40)
     db.session.commit()
-    factories.user("sep", role="manager")
+    factories.user("sep", role="planner")
     login(client, "sep")
     this_year = local_today().year
     for year in (2014, 2017, 2021, 2022, 2025, this_year, this_year + 1):
@@ -222,7 +222,7 @@ def test_areas_work_on_the_page_the_api_and_the_cli(app, client, runner, factori
 def test_a_manager_copies_a_plan_to_a_new_period_and_edits_it(app, client, factories, network):
     plan = services.load_plan(PLAN_1133.read_text(encoding="utf-8"))
     db.session.commit()
-    factories.user("sep", role="manager")
+    factories.user("sep", role="planner")
     login(client, "sep")
     form = client.get(f"/stats/plans/{plan.id}/copy").get_data(as_text=True)
     assert "2026" in form

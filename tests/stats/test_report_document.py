@@ -46,7 +46,7 @@ def setup(app, factories, province, data):
     data.copies(province["TVH-A"], day(2019, 4, 4), 40)
     data.visits(province["TVH-A"], day(2019, 2, 1), 12)
     data.display(province["TVT"], day(2019, 5, 19), "Trưng bày sách về Bác Hồ nhân kỷ niệm ngày sinh của Người")
-    manager = factories.user("sep", role="manager")
+    manager = factories.user("sep", role="planner")
     db.session.commit()
     return {"plan": plan, "manager": manager, "url": f"/stats/reports/{plan.id}/annual/2019",
             "librarian": factories.user("thuthu", role="librarian", institution=province["TVH-A"]), **province}
