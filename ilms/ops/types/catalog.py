@@ -31,8 +31,9 @@ def _record_for(data):
     if data["record"]:
         record = db.session.scalar(sa.select(Record).where(Record.control_number == data["record"].strip()))
         if record is None:
-            raise NotFound(f"no record has the control number (001) {data['record']!r}; import the MARC "
-                           "records first")
+            raise NotFound(f"no record has the control number (001) {data['record']!r}; import the catalogue "
+                           "first (flask catalog import-marc FILE.mrc, made by flask catalog export-marc), then "
+                           "this file", code="no_record")
         return record
     if data["isbn"]:
         variants = marc.isbn_variants(data["isbn"])

@@ -129,7 +129,7 @@ ops.register(ops.RecordType(
 def apply_checkout(data, ctx):
     circulation.checkout(patrons.patron_by_barcode(data["patron"]), item_by_barcode(data["item"]),
                          institution=_institution(data["institution"], ctx), actor=ctx.actor, at=data["at"],
-                         due=data["due"])
+                         due=data["due"], override=ctx.override())
 
 
 def _loan_rows(period, column):
@@ -173,7 +173,7 @@ def apply_renew(data, ctx):
     if loan is None:
         raise Conflict(f"copy {item.barcode} is not on loan on {local_date(data['at']).isoformat()}, "
                        "so it cannot be renewed")
-    circulation.renew(loan, actor=ctx.actor, at=data["at"])
+    circulation.renew(loan, actor=ctx.actor, at=data["at"], override=ctx.override())
 
 
 def export_renewals(period):
@@ -208,4 +208,44 @@ def export_returns(period):
 ops.register(ops.RecordType(
     name="return", order=64, apply=apply_return, export=export_returns,
     description="A copy coming back (at any library of the network).",
+    fields={"item": ops.text(), "institution": ops.text(), "at": ops.instant()}))
+
+
+# -- checkin -------------------------------------------------------------------------------
+
+def apply_checkin(data, ctx):
+    """A copy scanned in with no loan open: a transit arriving, a copy put back from a display or a hold
+    shelf. A copy still on loan is refused (that scan is a ``return``)."""
+    item = item_by_barcode(data["item"])
+    loan = circulation.open_loan_of(item)
+    if loan is not None:
+        raise Conflict(f"copy {item.barcode} is on loan on {local_date(data['at']).isoformat()}; "
+                       "its scan back is a 'return' line, not a 'checkin'")
+    transit = circulation.open_transit_of(item)
+    if transit is not None and data["at"] < transit.sent_at:
+        raise Conflict(f"copy {item.barcode} was sent in transit at {_iso(transit.sent_at)}, after this "
+                       "checkin; the lines of one copy must be in time order")
+    circulation.check_in(item, institution=_institution(data["institution"], ctx), actor=ctx.actor,
+                         at=data["at"])
+
+
+def export_checkins(period):
+    """Every transit received in the period, as a ``checkin`` at its destination (a transit records where
+    it was going, not where it was scanned when that was elsewhere)."""
+    from ...catalog.models import Item
+    from ...circulation.models import Transit
+    from ...org.models import Institution
+    start, end = period.utc_bounds()
+    rows = db.session.execute(
+        sa.select(Transit.id, Transit.received_at, Item.barcode, Institution.code)
+        .join(Item, Item.id == Transit.item_id).join(Institution, Institution.id == Transit.to_institution_id)
+        .where(Transit.received_at >= start, Transit.received_at < end)
+        .order_by(Transit.received_at, Transit.id))
+    for transit_id, at, item, code in rows:
+        yield (1, at, transit_id), {"type": "checkin", "item": item, "institution": code, "at": _iso(at)}
+
+
+ops.register(ops.RecordType(
+    name="checkin", order=65, apply=apply_checkin, export=export_checkins,
+    description="A copy scanned in with no loan open: a transit arriving, a copy back from a display.",
     fields={"item": ops.text(), "institution": ops.text(), "at": ops.instant()}))
