@@ -179,3 +179,21 @@ def test_a_missing_catalogue_record_is_said_once_with_what_to_do(app, runner, tm
     assert "no record has the control number" not in result.output      # not once per line
     rejected = (tmp_path / "history.rejected.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(rejected) == 10
+
+
+def test_a_transfer_line_moves_the_copy_and_the_export_writes_it_back(app, runner, tmp_path):
+    transfer = {"type": "transfer", "item": "TVT000001", "to": "TVH-TD", "date": "2024-02-01"}
+    lines = NETWORK + [
+        {"type": "patron", "barcode": "BD00030", "name": "Bạn đọc 30", "institution": "TVH-TD", "category": "adult"},
+        transfer,
+        {"type": "checkout", "item": "TVT000001", "patron": "BD00030", "institution": "TVH-TD",
+         "at": "2024-02-01T08:00:00+07:00"}]
+    result = runner.invoke(args=["ops", "import", str(write(tmp_path, lines))])
+    assert result.exit_code == 0, result.output
+    assert item_by_barcode("TVT000001").institution.code == "TVH-TD"
+    exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--from", "2023-01-01",
+                                                                 "--to", "2024-12-31"]).output.splitlines()]
+    item_line = next(line for line in exported if line["type"] == "item")
+    assert item_line["institution"] == "TVT"                    # as it was acquired
+    events = [line for line in exported if line["type"] in ("transfer", "checkout")]
+    assert events[0] == transfer and events[1]["type"] == "checkout"

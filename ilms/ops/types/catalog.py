@@ -54,7 +54,8 @@ def _record_for(data):
 
 
 def apply_item(data, ctx):
-    institution = org.get_by_code(data["institution"])
+    from .circulation import _institution
+    institution = _institution(data["institution"], ctx)
     existing = services.item_by_barcode(data["barcode"], required=False)
     if existing is not None:
         if existing.institution_id == institution.id:
@@ -121,3 +122,35 @@ ops.register(ops.RecordType(
     name="withdraw", order=90, apply=apply_withdraw, export=export_withdrawals,
     description="A copy leaves the collection (lost, worn, discarded).",
     fields={"item": ops.text(), "date": ops.date(), "reason": ops.choice(*(r.value for r in WithdrawalReason))}))
+
+
+# -- transfer -----------------------------------------------------------------------------------
+
+def apply_transfer(data, ctx):
+    from .circulation import _institution
+    item = services.item_by_barcode(data["item"])
+    services.transfer_item(item, to=_institution(data["to"], ctx), actor=ctx.actor, date=data["date"])
+
+
+def export_transfers(period):
+    """Every accession of a copy after its first one: the copy passed on to another institution that day
+    (at the start of the day, so the receiver's loans of that day follow it)."""
+    from ...catalog.models import Accession
+    from ...org.models import Institution
+    first = (sa.select(Accession.item_id, sa.func.min(Accession.id).label("first_id"))
+             .group_by(Accession.item_id).subquery())
+    rows = db.session.execute(
+        sa.select(Accession.id, Accession.date, Item.barcode, Institution.code)
+        .join(Item, Item.id == Accession.item_id).join(Institution, Institution.id == Accession.institution_id)
+        .join(first, first.c.item_id == Accession.item_id)
+        .where(Accession.id != first.c.first_id, Accession.date >= period.start, Accession.date <= period.end)
+        .order_by(Accession.date, Accession.id))
+    for accession_id, day, barcode, code in rows:
+        yield (1, local_datetime(day, dt.time(0, 0)), accession_id), {
+            "type": "transfer", "item": barcode, "to": code, "date": day.isoformat()}
+
+
+ops.register(ops.RecordType(
+    name="transfer", order=21, apply=apply_transfer, export=export_transfers,
+    description="A copy passed on to another institution of the network (not an acquisition).",
+    fields={"item": ops.text(), "to": ops.text(), "date": ops.date()}))
