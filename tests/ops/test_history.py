@@ -197,3 +197,29 @@ def test_a_transfer_line_moves_the_copy_and_the_export_writes_it_back(app, runne
     assert item_line["institution"] == "TVT"                    # as it was acquired
     events = [line for line in exported if line["type"] in ("transfer", "checkout")]
     assert events[0] == transfer and events[1]["type"] == "checkout"
+
+
+def test_a_missing_copy_found_again_and_the_crate_unpacked_travel_as_lines(app, runner, tmp_path):
+    lines = NETWORK[:2] + [
+        {"type": "institution", "code": "BD-TD-BL", "name": "Điểm Bưu điện văn hóa xã Bình Lư",
+         "kind": "postal_cultural_point", "level": "commune", "parent": "TVH-TD"}]
+    for n in range(3):
+        lines.append({"type": "item", "barcode": f"HTD00000{n}", "institution": "TVH-TD",
+                      "accessioned": "2023-01-15", "source": "purchase", "title": f"Sách luân chuyển {n}"})
+    lines += [
+        {"type": "crate", "code": "TD-T01", "institution": "TVH-TD", "items": ["HTD000000", "HTD000001", "HTD000002"]},
+        {"type": "dispatch", "crate": "TD-T01", "point": "BD-TD-BL", "at": "2024-03-01T08:00:00+07:00"},
+        {"type": "crate_return", "crate": "TD-T01", "at": "2024-06-01T09:00:00+07:00",
+         "items": ["HTD000000", "HTD000001"]},
+        {"type": "missing_settled", "crate": "TD-T01", "item": "HTD000002", "resolution": "found",
+         "at": "2024-06-20T09:00:00+07:00"},
+        {"type": "unpack", "crate": "TD-T01", "at": "2024-06-21T09:00:00+07:00"},
+    ]
+    result = runner.invoke(args=["ops", "import", str(write(tmp_path, lines))])
+    assert result.exit_code == 0, result.output
+    assert item_by_barcode("HTD000002").status == ItemStatus.AVAILABLE
+    exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--year", "2024"]).output
+                .splitlines()]
+    assert [line["type"] for line in exported][-5:] == ["crate", "dispatch", "crate_return", "missing_settled",
+                                                        "unpack"]
+    assert exported[-2] == lines[-2] and exported[-1] == lines[-1]
