@@ -223,3 +223,24 @@ def test_a_missing_copy_found_again_and_the_crate_unpacked_travel_as_lines(app, 
     assert [line["type"] for line in exported][-5:] == ["crate", "dispatch", "crate_return", "missing_settled",
                                                         "unpack"]
     assert exported[-2] == lines[-2] and exported[-1] == lines[-1]
+
+
+def test_blocks_and_holds_travel_as_lines(app, runner, tmp_path):
+    lines = NETWORK + [
+        {"type": "patron", "barcode": "BD00021", "name": "Bạn đọc 21", "institution": "TVT", "category": "adult"},
+        {"type": "checkout", "item": "TVT000001", "patron": "BD00020", "institution": "TVT",
+         "at": "2024-03-02T08:15:00+07:00"},
+        {"type": "hold", "patron": "BD00021", "title": "Truyện cổ Thái", "pickup": "TVT",
+         "at": "2024-03-03T09:00:00+07:00"},
+        {"type": "block", "patron": "BD00020", "kind": "manual", "reason": "Làm hỏng sách",
+         "at": "2024-03-04T09:00:00+07:00"},
+        {"type": "block_lift", "patron": "BD00020", "kind": "manual", "at": "2024-03-20T09:00:00+07:00"},
+        {"type": "return", "item": "TVT000001", "institution": "TVT", "at": "2024-03-25T09:00:00+07:00"},
+    ]
+    result = runner.invoke(args=["ops", "import", str(write(tmp_path, lines))])
+    assert result.exit_code == 0, result.output
+    assert item_by_barcode("TVT000001").status == ItemStatus.ON_HOLD_SHELF      # the return filled the hold
+    assert patrons.patron_by_barcode("BD00020").blocks_at(circulation.utcnow()) == []
+    exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--year", "2024"]).output
+                .splitlines()]
+    assert [line for line in exported if line["type"] in ("hold", "block", "block_lift")] == lines[6:9]
