@@ -244,3 +244,11 @@ def test_blocks_and_holds_travel_as_lines(app, runner, tmp_path):
     exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--year", "2024"]).output
                 .splitlines()]
     assert [line for line in exported if line["type"] in ("hold", "block", "block_lift")] == lines[6:9]
+
+
+def test_the_command_line_shows_progress_with_the_rate_and_the_time_left(app, runner, tmp_path):
+    result = runner.invoke(args=["ops", "import", "--progress", str(write(tmp_path, TRANSIT[:6]))])
+    assert result.exit_code == 0, result.output
+    assert "lines/s" in result.output and " left" in result.output and "100.0%" in result.output
+    exported = runner.invoke(args=["ops", "export", "--year", "2024", "--progress"])
+    assert exported.exit_code == 0 and "lines/s" in exported.output
