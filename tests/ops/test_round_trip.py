@@ -25,7 +25,9 @@ STATE = {
     "transits": "select (select barcode from items where id = item_id), sent_at, received_at from transits "
                 "order by sent_at, item_id",
     "crates": "select code, (select count(*) from crate_items where crate_id = crates.id) from crates order by code",
-    "sessions": "select count(*) from internet_sessions",
+    # voided sessions count nowhere and open ones are still in use: the format carries ended sessions
+    "sessions": "select (select code from internet_stations where id = station_id), started_at, ended_at "
+                "from internet_sessions where state = 'ended' order by started_at, station_id",
 }
 
 
