@@ -35,10 +35,7 @@ def _state(app):
     with app.app_context():
         out = {}
         for name, sql in STATE.items():
-            try:
-                out[name] = [tuple(str(v) for v in row) for row in db.session.execute(sa.text(sql))]
-            except sa.exc.OperationalError:       # a table another domain names differently
-                db.session.rollback()
+            out[name] = [tuple(str(v) for v in row) for row in db.session.execute(sa.text(sql))]
         db.session.remove()
     return out
 
