@@ -24,7 +24,10 @@ STATE = {
     "patrons": "select barcode, name, category, card_issued, card_expires from patrons order by barcode",
     "transits": "select (select barcode from items where id = item_id), sent_at, received_at from transits "
                 "order by sent_at, item_id",
-    "crates": "select code, (select count(*) from crate_items where crate_id = crates.id) from crates order by code",
+    "crates": "select code, state, (select count(*) from crate_items where crate_id = crates.id) from crates "
+              "order by code",
+    "trips": "select (select code from crates where id = crate_id), dispatched_at, received_at, returned_at "
+             "from dispatches order by dispatched_at, crate_id",
     # voided sessions count nowhere and open ones are still in use: the format carries ended sessions
     "sessions": "select (select code from internet_stations where id = station_id), started_at, ended_at "
                 "from internet_sessions where state = 'ended' order by started_at, station_id",

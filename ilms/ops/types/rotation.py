@@ -236,3 +236,22 @@ def export_packing_crates(period):
                                       .where(CrateItem.crate_id == crate_id).order_by(Item.barcode)).all()
         yield (1, last, 0, crate_id), {"type": "crate", "code": code, "institution": owner, "items": barcodes,
                                        "at": _iso(last)}
+
+
+# -- crate_receipt -------------------------------------------------------------------------------
+
+def apply_crate_receipt(data, ctx):
+    services.confirm_receipt(services.crate_by_code(data["crate"]), actor=ctx.actor, at=data["at"])
+
+
+def export_crate_receipts(period):
+    """The point confirming it has the crate (the trip's ``received_at``)."""
+    for trip, crate, _owner, _point in _trips(period, Dispatch.received_at):
+        yield (1, trip.received_at, trip.id), {"type": "crate_receipt", "crate": crate,
+                                               "at": _iso(trip.received_at)}
+
+
+ops.register(ops.RecordType(
+    name="crate_receipt", order=72, apply=apply_crate_receipt, export=export_crate_receipts,
+    description="A crate's arrival at its point, confirmed by the point or the library.",
+    fields={"crate": ops.text(), "at": ops.instant()}))
