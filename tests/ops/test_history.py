@@ -184,7 +184,8 @@ def test_a_missing_catalogue_record_is_said_once_with_what_to_do(app, runner, tm
 def test_a_transfer_line_moves_the_copy_and_the_export_writes_it_back(app, runner, tmp_path):
     transfer = {"type": "transfer", "item": "TVT000001", "to": "TVH-TD", "date": "2024-02-01"}
     lines = NETWORK + [
-        {"type": "patron", "barcode": "BD00030", "name": "Bạn đọc 30", "institution": "TVH-TD", "category": "adult"},
+        {"type": "patron", "barcode": "BD00030", "name": "Bạn đọc 30", "institution": "TVH-TD",
+         "category": "adult"},
         transfer,
         {"type": "checkout", "item": "TVT000001", "patron": "BD00030", "institution": "TVH-TD",
          "at": "2024-02-01T08:00:00+07:00"}]

@@ -23,7 +23,6 @@ from ...common.errors import Conflict, DomainError, NotFound
 from ...common.text import clean
 from ...common.time import local_datetime
 from ...extensions import db
-from ...org import services as org
 from .. import registry as ops
 
 
