@@ -254,3 +254,12 @@ def test_the_command_line_shows_progress_with_the_rate_and_the_time_left(app, ru
     assert "lines/s" in result.output and " left" in result.output and "100.0%" in result.output
     exported = runner.invoke(args=["ops", "export", "--year", "2024", "--progress"])
     assert exported.exit_code == 0 and "lines/s" in exported.output
+
+
+def test_a_crate_retired_without_ever_leaving_travels_as_a_line(app, runner, tmp_path):
+    retire = {"type": "retire", "crate": "TD-T09", "institution": "TVH-TD", "at": "2024-05-01T09:00:00+07:00"}
+    result = runner.invoke(args=["ops", "import", str(write(tmp_path, NETWORK[:2] + [retire]))])
+    assert result.exit_code == 0, result.output
+    exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--year", "2024"]).output
+                .splitlines()]
+    assert exported[-1] == retire

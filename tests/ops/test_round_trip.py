@@ -30,7 +30,7 @@ STATE = {
              "from dispatches order by dispatched_at, crate_id",
     # voided sessions count nowhere and open ones are still in use: the format carries ended sessions
     "sessions": "select (select code from internet_stations where id = station_id), started_at, ended_at "
-                "from internet_sessions where state = 'ended' order by started_at, station_id",
+                "from internet_sessions where state = 'ended' order by 2, 1",
 }
 
 

@@ -255,3 +255,31 @@ ops.register(ops.RecordType(
     name="crate_receipt", order=72, apply=apply_crate_receipt, export=export_crate_receipts,
     description="A crate's arrival at its point, confirmed by the point or the library.",
     fields={"crate": ops.text(), "at": ops.instant()}))
+
+
+# -- retire ----------------------------------------------------------------------------------------
+
+def apply_retire(data, ctx):
+    """Retire the (empty) crate; a crate the file never named before is made first, empty, then retired."""
+    crate = services.crate_by_code(data["crate"], required=False)
+    if crate is None:
+        crate = services.create_crate(actor=ctx.actor, institution=_institution(data["institution"], ctx),
+                                      code=data["crate"], at=data["at"])
+    services.retire(crate, actor=ctx.actor, at=data["at"])
+
+
+def export_retirements(period):
+    start, end = period.utc_bounds()
+    rows = db.session.execute(
+        sa.select(CrateEvent.id, CrateEvent.at, Crate.code, Institution.code)
+        .join(Crate, Crate.id == CrateEvent.crate_id).join(Institution, Institution.id == Crate.institution_id)
+        .where(CrateEvent.action == CrateAction.RETIRED, CrateEvent.at >= start, CrateEvent.at < end)
+        .order_by(CrateEvent.at, CrateEvent.id))
+    for event_id, at, crate, owner in rows:
+        yield (1, at, event_id), {"type": "retire", "crate": crate, "institution": owner, "at": _iso(at)}
+
+
+ops.register(ops.RecordType(
+    name="retire", order=76, apply=apply_retire, export=export_retirements,
+    description="A crate taken out of use (empty).",
+    fields={"crate": ops.text(), "institution": ops.text(), "at": ops.instant()}))
