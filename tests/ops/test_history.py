@@ -263,3 +263,14 @@ def test_a_crate_retired_without_ever_leaving_travels_as_a_line(app, runner, tmp
     exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--year", "2024"]).output
                 .splitlines()]
     assert exported[-1] == retire
+
+
+def test_a_renewal_keeps_the_due_date_it_gave(app, runner, tmp_path):
+    renew = {"type": "renew", "item": "TVT000001", "at": "2024-03-10T09:00:00+07:00", "due": "2024-04-30"}
+    result = runner.invoke(args=["ops", "import", str(write(tmp_path, TRANSIT[:5] + [renew]))])
+    assert result.exit_code == 0, result.output
+    loan = db.session.scalar(sa.select(Loan))
+    assert loan.due_date.isoformat() == "2024-04-30" and loan.renewals == 1
+    exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--year", "2024"]).output
+                .splitlines()]
+    assert [line for line in exported if line["type"] == "renew"] == [renew]

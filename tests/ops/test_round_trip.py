@@ -22,8 +22,8 @@ STATE = {
     "loans": "select (select barcode from items where id = item_id), checked_out_at, due_date, returned_at, "
              "renewals from loans where voided_at is null order by checked_out_at, item_id",
     "patrons": "select barcode, name, category, card_issued, card_expires from patrons order by barcode",
-    "transits": "select (select barcode from items where id = item_id), sent_at, received_at from transits "
-                "order by sent_at, item_id",
+    "transits": "select (select barcode from items where id = item_id), substr(cast(sent_at as text), 1, 19), "
+                "substr(cast(received_at as text), 1, 19) from transits order by 2, 1",
     "crates": "select code, state, (select count(*) from crate_items where crate_id = crates.id) from crates "
               "order by code",
     "trips": "select (select code from crates where id = crate_id), dispatched_at, received_at, returned_at "

@@ -45,7 +45,9 @@ def _record_for(data):
             raise NotFound(f"no record has the ISBN {data['isbn']}; add 'title' to make one")
     if data["title"]:
         title = clean(data["title"])
-        record = db.session.scalar(sa.select(Record).where(Record.title == title).order_by(Record.id).limit(1))
+        # a minimal record (no 001, no ISBN) first: the export names only those by their title
+        record = db.session.scalar(sa.select(Record).where(Record.title == title).order_by(
+            Record.control_number.is_not(None), Record.isbn.is_not(None), Record.id).limit(1))
         if record is None:
             record = services.create_minimal_record(title=title, isbn=data["isbn"])
         return record

@@ -174,24 +174,32 @@ def apply_renew(data, ctx):
         raise Conflict(f"copy {item.barcode} is not on loan on {local_date(data['at']).isoformat()}, "
                        "so it cannot be renewed")
     circulation.renew(loan, actor=ctx.actor, at=data["at"], override=ctx.override())
+    if data["due"] is not None:
+        # the due date the renewal gave, as recorded (the loan rules of the day may differ from today's)
+        if data["due"] < local_date(data["at"]):
+            raise Conflict(f"the new due date {data['due'].isoformat()} is before the renewal")
+        renewal = db.session.scalar(sa.select(Renewal).where(Renewal.loan_id == loan.id)
+                                    .order_by(Renewal.id.desc()).limit(1))
+        renewal.new_due = loan.due_date = data["due"]
+        db.session.flush()
 
 
 def export_renewals(period):
     start, end = period.utc_bounds()
     from ...catalog.models import Item
     rows = db.session.execute(
-        sa.select(Renewal.id, Renewal.at, Item.barcode).join(Loan, Loan.id == Renewal.loan_id)
+        sa.select(Renewal.id, Renewal.at, Item.barcode, Renewal.new_due).join(Loan, Loan.id == Renewal.loan_id)
         .join(Item, Item.id == Loan.item_id)
         .where(Renewal.at >= start, Renewal.at < end, Loan.voided_at.is_(None), Loan.patron_id.is_not(None))
         .order_by(Renewal.at, Renewal.id))
-    for renewal_id, at, item in rows:
-        yield (1, at, renewal_id), {"type": "renew", "item": item, "at": _iso(at)}
+    for renewal_id, at, item, new_due in rows:
+        yield (1, at, renewal_id), {"type": "renew", "item": item, "at": _iso(at), "due": new_due.isoformat()}
 
 
 ops.register(ops.RecordType(
     name="renew", order=63, apply=apply_renew, export=export_renewals,
     description="A renewal of the open loan of a copy.",
-    fields={"item": ops.text(), "at": ops.instant()}))
+    fields={"item": ops.text(), "at": ops.instant(), "due": ops.date(required=False)}))
 
 
 def apply_return(data, ctx):
