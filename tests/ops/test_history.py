@@ -274,3 +274,13 @@ def test_a_renewal_keeps_the_due_date_it_gave(app, runner, tmp_path):
     exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--year", "2024"]).output
                 .splitlines()]
     assert [line for line in exported if line["type"] == "renew"] == [renew]
+
+
+def test_a_training_computer_stays_one(app, runner, tmp_path):
+    station = {"type": "station", "code": "TVT-PC09", "institution": "TVT", "in_service_from": "2024-01-01",
+               "training_only": True}
+    result = runner.invoke(args=["ops", "import", str(write(tmp_path, NETWORK[:1] + [station]))])
+    assert result.exit_code == 0, result.output
+    exported = [json.loads(line) for line in runner.invoke(args=["ops", "export", "--year", "2024"]).output
+                .splitlines()]
+    assert [line for line in exported if line["type"] == "station"] == [station]
