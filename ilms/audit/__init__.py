@@ -8,11 +8,12 @@ administrators to read; no indicator ever counts it.
 from flask_babel import lazy_gettext as _l
 
 from ..common.registry import NavItem, register_nav
-from .capture import acting_as, bulk, current_actor, exclude_table, mark_secret, paused
+from .capture import (acting_as, bulk, current_actor, exclude_table, mark_secret, paused,
+                      record_override)
 from .privacy import mark_personal_column, mark_personal_table
 
 __all__ = ["acting_as", "bulk", "current_actor", "exclude_table", "mark_personal_column",
-           "mark_personal_table", "mark_secret", "paused"]
+           "mark_personal_table", "mark_secret", "paused", "record_override"]
 
 
 def init_app(app):

@@ -11,6 +11,7 @@ ACTION_LABELS = {
     "update": _l("changed"),
     "delete": _l("deleted"),
     "bulk": _l("bulk job"),
+    "override": _l("policy override"),
 }
 
 

@@ -23,6 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from ..audit import record_override
 from ..catalog.models import Item, ItemStatus, Record
 from ..catalog.services import set_item_status
 from ..common.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -146,11 +147,61 @@ def reader_problems(patron, at, *, institution_id=None):
     return problems
 
 
-def _refuse_reader(patron, at, institution_id):
-    problems = reader_problems(patron, at, institution_id=institution_id)
-    if problems:
+def _refuse_reader(patron, at, institution_id, override=None):
+    _judge(reader_problems(patron, at, institution_id=institution_id), override)
+
+
+# -- overriding the desk's policy ----------------------------------------------------------
+
+#: The desk rules that are policy (the library's choice of the day), not integrity: a librarian may lend
+#: or renew past them with a reason, and an import records a historical loan past them as it happened.
+POLICY_RULES = ("card", "blocked", "overdue", "over_limit", "not_for_loan", "max_renewals", "on_hold")
+
+
+@dataclass
+class Override:
+    """Permission to lend or renew past the desk's policy, with the reason, as Koha's and Evergreen's
+    desk overrides work.
+
+    Only :data:`POLICY_RULES` can be overridden; integrity (a copy on loan,
+    withdrawn, in transit, at another library, times out of order) never can.
+    The service fills ``broken`` with the ``(rule, message)`` pairs it let
+    through and leaves one audit mark (``action == "override"``) on the loan,
+    the same for a librarian at the desk and for an imported line.
+    """
+
+    reason: str
+    broken: list = field(default_factory=list)
+
+    @property
+    def rules(self):
+        return [code for code, _message in self.broken]
+
+
+def _judge(problems, override):
+    """Refuse with the first problem, or (overridden) remember every one of them."""
+    if not problems:
+        return
+    if override is None:
         code, message = problems[0]
         raise Conflict(message, code=code)
+    override.broken.extend((code, str(message)) for code, message in problems)
+
+
+def _check_override(override):
+    if override is not None:
+        override.reason = clean(override.reason or "")
+        if not override.reason:
+            raise DomainError(_l("Give the reason for lending past the rule (for example “approved by the "
+                                 "director”)."), field="override_reason")
+
+
+def _mark_override(loan, override, start):
+    """The audit mark of the rules broken since ``start`` (index in ``override.broken``) on ``loan``."""
+    broken = override.broken[start:] if override is not None else ()
+    if broken:
+        record_override(db.session, "loans", loan.id, [code for code, _m in broken], override.reason,
+                        [message for _c, message in broken])
 
 
 # -- checkout ------------------------------------------------------------------------
@@ -202,19 +253,26 @@ def _item_lendable_here(item, patron, institution):
     return hold
 
 
-def checkout(patron, item, *, institution, actor, at=None, due=None) -> Loan:
-    """Lend ``item`` to ``patron`` at ``institution``'s desk; return the loan or refuse with the reason."""
+def checkout(patron, item, *, institution, actor, at=None, due=None, override: Override | None = None) -> Loan:
+    """Lend ``item`` to ``patron`` at ``institution``'s desk; return the loan or refuse with the reason.
+
+    With ``override`` (an :class:`Override` with a reason) the policy rules
+    (card, blocks, overdue copies, loan limit, library-use-only) do not refuse
+    the loan: it is made, and the rules broken are marked in the audit trail.
+    """
     require(actor, "circulation.desk", institution)
+    _check_override(override)
+    start = len(override.broken) if override is not None else 0
     at = at or utcnow()
     day = local_date(at)
     hold = _item_lendable_here(item, patron, institution)
-    _refuse_reader(patron, at, institution.id)
+    _refuse_reader(patron, at, institution.id, override)
     material = item.record.material_type
     rule = policy.rule_for(institution.id, patron.category, material)
     if rule.loan_days == 0 or rule.max_loans == 0:
-        raise Conflict(_l("“%(title)s” is for use in the library only (%(material)s, %(category)s readers).",
-                          title=item.record.title, material=material.label, category=patron.category.label),
-                       code="not_for_loan")
+        _judge([("not_for_loan", _l("“%(title)s” is for use in the library only (%(material)s, %(category)s "
+                                    "readers).", title=item.record.title, material=material.label,
+                                    category=patron.category.label))], override)
     count_query = (sa.select(sa.func.count()).select_from(Loan)
                    .where(Loan.patron_id == patron.id, Loan.institution_id == institution.id, _open_as_of(at)))
     if rule.material_type:
@@ -222,11 +280,11 @@ def checkout(patron, item, *, institution, actor, at=None, due=None) -> Loan:
                        .where(Record.material_type == rule.material_type))
     current = db.session.scalar(count_query)
     if current >= rule.max_loans:
-        raise Conflict(_l("%(name)s already has %(n)d item(s) on loan here, the most allowed (%(max)d). "
-                          "Return one first.", name=patron.name, n=current, max=rule.max_loans),
-                       code="over_limit")
+        _judge([("over_limit", _l("%(name)s already has %(n)d item(s) on loan here, the most allowed (%(max)d). "
+                                  "Return one first.", name=patron.name, n=current, max=rule.max_loans))],
+               override)
     if due is None:
-        due = policy.due_date(institution.id, day, rule.loan_days)
+        due = policy.due_date(institution.id, day, max(rule.loan_days, 1))
     elif due < day:
         raise DomainError(_l("The due date %(due)s is before the loan (%(day)s).", due=_fmt(due), day=_fmt(day)),
                           field="due")
@@ -253,6 +311,7 @@ def checkout(patron, item, *, institution, actor, at=None, due=None) -> Loan:
         waiting.item_id = item.id
         loan.hold_id = waiting.id
     db.session.flush()
+    _mark_override(loan, override, start)
     _changed(institution.id)
     return loan
 
@@ -292,7 +351,8 @@ def void_loan(loan, *, actor, reason="", at=None):
 
 # -- renewal -------------------------------------------------------------------------
 
-def renew(loan, *, actor, institution=None, at=None, seen_renewals=None) -> Loan:
+def renew(loan, *, actor, institution=None, at=None, seen_renewals=None,
+          override: Override | None = None) -> Loan:
     """Extend an open loan by the rule's loan period, counted from its due date (from today when it is
     already overdue), so a renewal always gives the reader a full period more.
 
@@ -312,6 +372,8 @@ def renew(loan, *, actor, institution=None, at=None, seen_renewals=None) -> Loan
         # that has happened since. One press, one renewal.
         raise Conflict(_l("“%(title)s” was renewed a moment ago; it is now due %(date)s.",
                           title=loan.item.record.title, date=_fmt(loan.due_date)), code="already_renewed")
+    _check_override(override)
+    start = len(override.broken) if override is not None else 0
     if not loan.is_open:
         raise Conflict(_l("This loan is closed; only open loans can be renewed."), code="closed")
     at = at or utcnow()
@@ -323,22 +385,22 @@ def renew(loan, *, actor, institution=None, at=None, seen_renewals=None) -> Loan
     title = item.record.title
     rule = policy.rule_for(loan.institution_id, patron.category, item.record.material_type)
     if loan.renewals >= rule.max_renewals:
-        raise Conflict(_l("“%(title)s” has been renewed %(n)d time(s), the most allowed. It is due %(date)s.",
-                          title=title, n=loan.renewals, date=_fmt(loan.due_date)), code="max_renewals")
+        _judge([("max_renewals", _l("“%(title)s” has been renewed %(n)d time(s), the most allowed. It is due "
+                                    "%(date)s.", title=title, n=loan.renewals, date=_fmt(loan.due_date)))],
+               override)
     waiting = db.session.scalar(sa.select(sa.func.count()).select_from(Hold).where(
         Hold.record_id == item.record_id, Hold.status == HoldStatus.WAITING, Hold.patron_id != patron.id))
     if waiting:
-        raise Conflict(_l("“%(title)s” cannot be renewed: another reader is waiting for it.", title=title),
-                       code="on_hold")
-    problems = [p for p in reader_problems(patron, at) if p[0] in ("card", "blocked")]
-    if problems:
-        raise Conflict(problems[0][1], code=problems[0][0])
-    new_due = policy.due_date(loan.institution_id, max(day, loan.due_date), rule.loan_days)
+        _judge([("on_hold", _l("“%(title)s” cannot be renewed: another reader is waiting for it.", title=title))],
+               override)
+    _judge([p for p in reader_problems(patron, at) if p[0] in ("card", "blocked")], override)
+    new_due = policy.due_date(loan.institution_id, max(day, loan.due_date), max(rule.loan_days, 1))
     db.session.add(Renewal(loan_id=loan.id, institution_id=loan.institution_id, at=at, by_id=_actor_id(actor),
                            previous_due=loan.due_date, new_due=new_due))
     loan.due_date = new_due
     loan.renewals += 1
     db.session.flush()
+    _mark_override(loan, override, start)
     _changed(loan.institution_id)
     return loan
 

@@ -13,7 +13,7 @@ import datetime as dt
 import sqlalchemy as sa
 
 from ..catalog import services as catalog
-from ..catalog.models import Item, ItemStatus
+from ..catalog.models import Accession, Item, ItemStatus
 from ..circulation import policy
 from ..circulation import services as circulation
 from ..circulation.models import Loan, Renewal, Tally, TallyKind, Visit
@@ -204,7 +204,10 @@ def _simulate(rng, libraries, readers_by_lib, today):
         calendar = _Calendar(inst.id, first, last)
         items = db.session.scalars(sa.select(Item.id).where(
             Item.institution_id == inst.id, Item.status == ItemStatus.AVAILABLE)).all()
-        free_on = {item_id: first for item_id in items}          # the copy is on the shelf from this day
+        # the copy is on this library's shelf from the day it came here (bought, or passed on by a transfer)
+        arrived = dict(db.session.execute(sa.select(Accession.item_id, sa.func.max(Accession.date))
+                                          .where(Accession.item_id.in_(items)).group_by(Accession.item_id)).all())
+        free_on = {item_id: max(first, arrived.get(item_id) or first) for item_id in items}
         loan_days = policy.rule_for(inst.id, "adult", "book").loan_days
         daily = max(3, len(readers) // 40)
         walk_ins = (4, 14) if code == "TVT" else (0, 4)

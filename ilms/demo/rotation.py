@@ -225,7 +225,10 @@ def _district(rng, slug, today):
     second = year.trip(culture, points[0], year.after(first, 5), 90, missing=1)
     for trip, resolution, after in ((first, Resolution.FOUND, 20), (second, Resolution.LOST, 10)):
         line = next(line for line in trip.lines if line.missing_cause == MissingCause.NOT_FOUND)
-        rotation.resolve_missing(line, resolution, actor=SYSTEM, at=year.at(year.after(trip, after)))
+        # the first trip's copy is found while the crate is away on its second trip: it goes to the shelf
+        # (settled now, dated then, so the crate must not take it: the history replays in time order)
+        rotation.resolve_missing(line, resolution, actor=SYSTEM, at=year.at(year.after(trip, after)),
+                                 into_crate=trip is not first)
     if number % 3 == 0:
         rotation.unpack(culture, actor=SYSTEM, at=year.at(year.after(second, 18)))
     elif number % 3 == 1:

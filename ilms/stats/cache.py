@@ -185,5 +185,8 @@ def renew_tokens(institution_ids=None):
 
 
 def on_data_changed(sender, institution_ids=None, **_extra):
-    """Receiver of ``ilms.signals.data_changed``."""
+    """Receiver of ``ilms.signals.data_changed`` (held back inside ``data_changes_batched``)."""
+    from ..signals import batching_data_changes
+    if batching_data_changes(institution_ids):
+        return
     renew_tokens(institution_ids)

@@ -59,8 +59,6 @@ def test_import_goes_through_the_desk_rules(app, runner, net, copy, tmp_path):
       "at": "2024-05-01T08:00:00+07:00"}, "NOPE1"),
     ({"type": "return", "item": "{tvt}", "institution": "TVT", "at": "2024-05-01T08:00:00+07:00"}, "not on loan"),
     ({"type": "renew", "item": "{tvt}", "at": "2024-05-01T08:00:00+07:00"}, "not on loan"),
-    ({"type": "checkout", "item": "{tvt}", "patron": "BD-0002", "institution": "TVT",
-      "at": "2025-02-01T08:00:00+07:00"}, "31/12/2024"),
     ({"type": "visit", "patron": "BD-9999", "institution": "TVT", "at": "2024-05-01T08:00:00"}, "offset"),
     ({"type": "tally", "institution": "TVT", "date": "2024-05-01", "kind": "visitors", "count": 3}, "kind"),
     ({"type": "patron", "barcode": "BD-0003", "name": "X", "institution": "TVT", "category": "adult",
@@ -76,6 +74,17 @@ def test_each_broken_rule_is_a_line_error_and_nothing_is_imported(app, runner, n
     assert "Traceback" not in result.output
     db.session.rollback()
     assert patrons.patron_by_barcode("BD-0001", required=False) is None
+
+
+def test_a_loan_past_the_card_is_policy_imported_as_recorded_and_counted(app, runner, net, copy, tmp_path):
+    """exchange.md: card validity is the desk's policy, not integrity; the line is imported and counted."""
+    item = copy()
+    late = {"type": "checkout", "item": item.barcode, "patron": "BD-0002", "institution": "TVT",
+            "at": "2025-02-01T08:00:00+07:00"}
+    result = runner.invoke(args=["ops", "import", str(write(tmp_path, lines_for(item.barcode, "X")[:2] + [late]))])
+    assert result.exit_code == 0, result.output
+    assert "1 line(s) recorded past the desk's policy: 1 card" in result.output
+    assert db.session.scalar(db.select(Loan).where(Loan.item_id == item.id)) is not None
 
 
 def test_checkout_of_a_copy_already_on_loan_is_refused_at_its_line(app, runner, net, copy, tmp_path):

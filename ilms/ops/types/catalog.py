@@ -23,7 +23,6 @@ from ...common.errors import Conflict, DomainError, NotFound
 from ...common.text import clean
 from ...common.time import local_datetime
 from ...extensions import db
-from ...org import services as org
 from .. import registry as ops
 
 
@@ -31,8 +30,9 @@ def _record_for(data):
     if data["record"]:
         record = db.session.scalar(sa.select(Record).where(Record.control_number == data["record"].strip()))
         if record is None:
-            raise NotFound(f"no record has the control number (001) {data['record']!r}; import the MARC "
-                           "records first")
+            raise NotFound(f"no record has the control number (001) {data['record']!r}; import the catalogue "
+                           "first (flask catalog import-marc FILE.mrc, made by flask catalog export-marc), then "
+                           "this file", code="no_record")
         return record
     if data["isbn"]:
         variants = marc.isbn_variants(data["isbn"])
@@ -45,7 +45,9 @@ def _record_for(data):
             raise NotFound(f"no record has the ISBN {data['isbn']}; add 'title' to make one")
     if data["title"]:
         title = clean(data["title"])
-        record = db.session.scalar(sa.select(Record).where(Record.title == title).order_by(Record.id).limit(1))
+        # a minimal record (no 001, no ISBN) first: the export names only those by their title
+        record = db.session.scalar(sa.select(Record).where(Record.title == title).order_by(
+            Record.control_number.is_not(None), Record.isbn.is_not(None), Record.id).limit(1))
         if record is None:
             record = services.create_minimal_record(title=title, isbn=data["isbn"])
         return record
@@ -53,7 +55,8 @@ def _record_for(data):
 
 
 def apply_item(data, ctx):
-    institution = org.get_by_code(data["institution"])
+    from .circulation import _institution
+    institution = _institution(data["institution"], ctx)
     existing = services.item_by_barcode(data["barcode"], required=False)
     if existing is not None:
         if existing.institution_id == institution.id:
@@ -120,3 +123,35 @@ ops.register(ops.RecordType(
     name="withdraw", order=90, apply=apply_withdraw, export=export_withdrawals,
     description="A copy leaves the collection (lost, worn, discarded).",
     fields={"item": ops.text(), "date": ops.date(), "reason": ops.choice(*(r.value for r in WithdrawalReason))}))
+
+
+# -- transfer -----------------------------------------------------------------------------------
+
+def apply_transfer(data, ctx):
+    from .circulation import _institution
+    item = services.item_by_barcode(data["item"])
+    services.transfer_item(item, to=_institution(data["to"], ctx), actor=ctx.actor, date=data["date"])
+
+
+def export_transfers(period):
+    """Every accession of a copy after its first one: the copy passed on to another institution that day
+    (at the start of the day, so the receiver's loans of that day follow it)."""
+    from ...catalog.models import Accession
+    from ...org.models import Institution
+    first = (sa.select(Accession.item_id, sa.func.min(Accession.id).label("first_id"))
+             .group_by(Accession.item_id).subquery())
+    rows = db.session.execute(
+        sa.select(Accession.id, Accession.date, Item.barcode, Institution.code)
+        .join(Item, Item.id == Accession.item_id).join(Institution, Institution.id == Accession.institution_id)
+        .join(first, first.c.item_id == Accession.item_id)
+        .where(Accession.id != first.c.first_id, Accession.date >= period.start, Accession.date <= period.end)
+        .order_by(Accession.date, Accession.id))
+    for accession_id, day, barcode, code in rows:
+        yield (1, local_datetime(day, dt.time(0, 0)), accession_id), {
+            "type": "transfer", "item": barcode, "to": code, "date": day.isoformat()}
+
+
+ops.register(ops.RecordType(
+    name="transfer", order=21, apply=apply_transfer, export=export_transfers,
+    description="A copy passed on to another institution of the network (not an acquisition).",
+    fields={"item": ops.text(), "to": ops.text(), "date": ops.date()}))

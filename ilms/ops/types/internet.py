@@ -19,8 +19,12 @@ def _iso(value):
 # -- station -----------------------------------------------------------------
 
 def apply_station(data, ctx):
-    services.upsert_station(actor=ctx.actor, code=data["code"], institution=org.get_by_code(data["institution"]),
-                            in_service_from=data["in_service_from"], in_service_to=data["in_service_to"])
+    station = services.upsert_station(actor=ctx.actor, code=data["code"],
+                                      institution=org.get_by_code(data["institution"]),
+                                      in_service_from=data["in_service_from"], in_service_to=data["in_service_to"])
+    if data["training_only"] is not None and station.training_only != data["training_only"]:
+        station.training_only = data["training_only"]     # kept for trainings: not a public computer
+        db.session.flush()
 
 
 def export_stations(period):
@@ -33,13 +37,15 @@ def export_stations(period):
                 "in_service_from": station.in_service_from.isoformat()}
         if station.in_service_to is not None:
             line["in_service_to"] = station.in_service_to.isoformat()
+        if station.training_only:
+            line["training_only"] = True
         yield (0, station.code), line
 
 
 ops.register(ops.RecordType(
     name="station", order=60, apply=apply_station, export=export_stations,
     fields={"code": ops.text(), "institution": ops.text(), "in_service_from": ops.date(),
-            "in_service_to": ops.date(required=False)}))
+            "in_service_to": ops.date(required=False), "training_only": ops.boolean(required=False)}))
 
 
 # -- session -----------------------------------------------------------------

@@ -21,6 +21,8 @@ for every return of the period. Missing copies settled later (found, lost)
 have no line in the format and are not exported; cancelled dispatches are
 not exported.
 """
+import heapq
+
 import sqlalchemy as sa
 
 from ...catalog.models import Item
@@ -28,7 +30,9 @@ from ...extensions import db
 from ...org import services as org
 from ...org.models import Institution
 from ...rotation import services
-from ...rotation.models import Crate, Dispatch, DispatchItem, Outcome
+from ...common.errors import Conflict, NotFound
+from ...rotation.models import (Crate, CrateAction, CrateEvent, CrateItem, CrateState, Dispatch, DispatchItem,
+                                Outcome, Resolution)
 from .. import registry as ops
 from .circulation import _iso
 
@@ -44,7 +48,7 @@ def _institution(code, ctx):
 
 def apply_crate(data, ctx):
     services.upsert_crate(actor=ctx.actor, code=data["code"], institution=_institution(data["institution"], ctx),
-                          barcodes=data["items"])
+                          barcodes=data["items"], at=data["at"])
 
 
 def _lines_of(trip_ids, *, back_only=False):
@@ -74,7 +78,12 @@ def _trips(period, column):
 
 
 def export_crates(period):
-    """The crate as it left, just before each dispatch of the period."""
+    """The crate as it left, just before each dispatch of the period; and the crates being packed that
+    never left yet, as they are now."""
+    yield from heapq.merge(_crates_as_they_left(period), export_packing_crates(period), key=lambda pair: pair[0])
+
+
+def _crates_as_they_left(period):
     rows = _trips(period, Dispatch.dispatched_at)
     contents = _lines_of([trip.id for trip, *_rest in rows])
     for trip, crate, owner, _point in rows:
@@ -85,7 +94,8 @@ def export_crates(period):
 ops.register(ops.RecordType(
     name="crate", order=70, apply=apply_crate, export=export_crates,
     description="A rotation crate and the copies packed in it.",
-    fields={"code": ops.text(), "institution": ops.text(), "items": ops.list_of(ops.text())}))
+    fields={"code": ops.text(), "institution": ops.text(), "items": ops.list_of(ops.text()),
+            "at": ops.instant(required=False)}))
 
 
 # -- dispatch ------------------------------------------------------------------------
@@ -127,3 +137,149 @@ ops.register(ops.RecordType(
     name="crate_return", order=72, apply=apply_crate_return, export=export_crate_returns,
     description="A crate back from its point: the copies present; the rest are missing.",
     fields={"crate": ops.text(), "at": ops.instant(), "items": ops.list_of(ops.text())}))
+
+
+# -- after a crate's return: copies missing settled, the crate re-packed or unpacked ------------------
+
+def _missing_line(crate, barcode):
+    """The crate's latest trip line of copy ``barcode`` reported missing."""
+    item = db.session.scalar(sa.select(Item).where(Item.barcode == barcode.strip().upper()))
+    if item is None:
+        raise NotFound(f"no copy has the barcode {barcode}")
+    line = db.session.scalar(
+        sa.select(DispatchItem).join(Dispatch, Dispatch.id == DispatchItem.dispatch_id)
+        .where(Dispatch.crate_id == crate.id, DispatchItem.item_id == item.id,
+               DispatchItem.outcome == Outcome.MISSING)
+        .order_by(Dispatch.dispatched_at.desc(), Dispatch.id.desc()).limit(1))
+    if line is None:
+        raise Conflict(f"copy {item.barcode} was not reported missing from crate {crate.code}")
+    return line
+
+
+def apply_missing_settled(data, ctx):
+    crate = services.crate_by_code(data["crate"])
+    services.resolve_missing(_missing_line(crate, data["item"]), data["resolution"], actor=ctx.actor,
+                             at=data["at"])
+
+
+def export_missing_settled(period):
+    """Copies reported missing from a crate and settled in the period (found, lost, found damaged)."""
+    start, end = period.utc_bounds()
+    rows = db.session.execute(
+        sa.select(DispatchItem.id, DispatchItem.resolved_at, DispatchItem.resolution, Item.barcode, Crate.code)
+        .join(Item, Item.id == DispatchItem.item_id).join(Dispatch, Dispatch.id == DispatchItem.dispatch_id)
+        .join(Crate, Crate.id == Dispatch.crate_id)
+        .where(DispatchItem.resolved_at >= start, DispatchItem.resolved_at < end)
+        .order_by(DispatchItem.resolved_at, DispatchItem.id))
+    for line_id, at, resolution, barcode, crate in rows:
+        yield (1, at, line_id), {"type": "missing_settled", "crate": crate, "item": barcode,
+                                 "resolution": getattr(resolution, "value", resolution), "at": _iso(at)}
+
+
+ops.register(ops.RecordType(
+    name="missing_settled", order=73, apply=apply_missing_settled, export=export_missing_settled,
+    description="A copy missing from a returned crate, settled: found again, lost, or found damaged.",
+    fields={"crate": ops.text(), "item": ops.text(), "resolution": ops.choice(*(r.value for r in Resolution)),
+            "at": ops.instant()}))
+
+
+def _crate_events(period, action):
+    start, end = period.utc_bounds()
+    return db.session.execute(
+        sa.select(CrateEvent.id, CrateEvent.at, Crate.code).join(Crate, Crate.id == CrateEvent.crate_id)
+        .where(CrateEvent.action == action, CrateEvent.at >= start, CrateEvent.at < end)
+        .order_by(CrateEvent.at, CrateEvent.id))
+
+
+def apply_repack(data, ctx):
+    services.repack(services.crate_by_code(data["crate"]), actor=ctx.actor, at=data["at"])
+
+
+def export_repacks(period):
+    for event_id, at, crate in _crate_events(period, CrateAction.REPACKED):
+        yield (1, at, event_id), {"type": "repack", "crate": crate, "at": _iso(at)}
+
+
+def apply_unpack(data, ctx):
+    services.unpack(services.crate_by_code(data["crate"]), actor=ctx.actor, at=data["at"])
+
+
+def export_unpacks(period):
+    for event_id, at, crate in _crate_events(period, CrateAction.UNPACKED):
+        yield (1, at, event_id), {"type": "unpack", "crate": crate, "at": _iso(at)}
+
+
+ops.register(ops.RecordType(
+    name="repack", order=74, apply=apply_repack, export=export_repacks,
+    description="A crate back from its point, kept packed (what came back) for its next trip.",
+    fields={"crate": ops.text(), "at": ops.instant()}))
+
+ops.register(ops.RecordType(
+    name="unpack", order=75, apply=apply_unpack, export=export_unpacks,
+    description="A crate emptied: its copies back on the library's shelves.",
+    fields={"crate": ops.text(), "at": ops.instant()}))
+
+
+def export_packing_crates(period):
+    """Crates never sent yet, with what is packed in them now (after the period's events)."""
+    start, end = period.utc_bounds()
+    sent = sa.select(Dispatch.id).where(Dispatch.crate_id == Crate.id).exists()
+    rows = db.session.execute(
+        sa.select(Crate.id, Crate.code, Institution.code, sa.func.max(CrateItem.added_at))
+        .join(Institution, Institution.id == Crate.institution_id).join(CrateItem, CrateItem.crate_id == Crate.id)
+        .where(Crate.state == CrateState.PACKING, ~sent)
+        .group_by(Crate.id, Crate.code, Institution.code).order_by(Crate.id)).all()
+    for crate_id, code, owner, last in rows:
+        if not (start <= last < end):
+            continue
+        barcodes = db.session.scalars(sa.select(Item.barcode).join(CrateItem, CrateItem.item_id == Item.id)
+                                      .where(CrateItem.crate_id == crate_id).order_by(Item.barcode)).all()
+        yield (1, last, 0, crate_id), {"type": "crate", "code": code, "institution": owner, "items": barcodes,
+                                       "at": _iso(last)}
+
+
+# -- crate_receipt -------------------------------------------------------------------------------
+
+def apply_crate_receipt(data, ctx):
+    services.confirm_receipt(services.crate_by_code(data["crate"]), actor=ctx.actor, at=data["at"])
+
+
+def export_crate_receipts(period):
+    """The point confirming it has the crate (the trip's ``received_at``)."""
+    for trip, crate, _owner, _point in _trips(period, Dispatch.received_at):
+        yield (1, trip.received_at, trip.id), {"type": "crate_receipt", "crate": crate,
+                                               "at": _iso(trip.received_at)}
+
+
+ops.register(ops.RecordType(
+    name="crate_receipt", order=72, apply=apply_crate_receipt, export=export_crate_receipts,
+    description="A crate's arrival at its point, confirmed by the point or the library.",
+    fields={"crate": ops.text(), "at": ops.instant()}))
+
+
+# -- retire ----------------------------------------------------------------------------------------
+
+def apply_retire(data, ctx):
+    """Retire the (empty) crate; a crate the file never named before is made first, empty, then retired."""
+    crate = services.crate_by_code(data["crate"], required=False)
+    if crate is None:
+        crate = services.create_crate(actor=ctx.actor, institution=_institution(data["institution"], ctx),
+                                      code=data["crate"], at=data["at"])
+    services.retire(crate, actor=ctx.actor, at=data["at"])
+
+
+def export_retirements(period):
+    start, end = period.utc_bounds()
+    rows = db.session.execute(
+        sa.select(CrateEvent.id, CrateEvent.at, Crate.code, Institution.code)
+        .join(Crate, Crate.id == CrateEvent.crate_id).join(Institution, Institution.id == Crate.institution_id)
+        .where(CrateEvent.action == CrateAction.RETIRED, CrateEvent.at >= start, CrateEvent.at < end)
+        .order_by(CrateEvent.at, CrateEvent.id))
+    for event_id, at, crate, owner in rows:
+        yield (1, at, event_id), {"type": "retire", "crate": crate, "institution": owner, "at": _iso(at)}
+
+
+ops.register(ops.RecordType(
+    name="retire", order=76, apply=apply_retire, export=export_retirements,
+    description="A crate taken out of use (empty).",
+    fields={"crate": ops.text(), "institution": ops.text(), "at": ops.instant()}))
