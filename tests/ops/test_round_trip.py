@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 
-import pytest
 import sqlalchemy as sa
 
 from ilms.demo.cli import load_all
