@@ -253,3 +253,30 @@ def test_the_network_on_a_day_names_the_institution_of_that_time(app, net):
     assert then["DBD-X"].name == "Điểm BĐVH xã X" and then["DBD-X"].renamed == "Thư viện xã Mới"
     assert now["DBD-X"].renamed is None
     assert then["TVH-A"].parent_id == net["TTVH-A"].id and now["TVH-A"].parent_id == net["TVT"].id
+
+
+def test_reports_of_each_year_read_the_structure_of_their_days(app, year_of_visits, factories):
+    admin = factories.user(role="admin")
+    province = parse_scope("province")
+    before_2024 = reports.build_report(None, "annual", 2024, province, user=admin, today=dt.date(2026, 3, 1))
+    _reorganise(year_of_visits, today=dt.date(2026, 1, 1))
+    db.session.commit()
+    after_2024 = reports.build_report(None, "annual", 2024, province, user=admin, today=dt.date(2026, 3, 1))
+    assert after_2024 == before_2024
+    doc = reports.build_report(None, "annual", 2025, province, user=admin, today=dt.date(2026, 3, 1))
+    groups = {r["group"]: r["value"] for r in doc["groups"] if r["indicator"] == "T.VISITS"}
+    assert groups == {"commune_library": 5, "district_library": 30, "postal_cultural_point": 9,
+                      "provincial_library": 8}
+    readers = [r["value"] for r in doc["indicators"] if r["indicator"] == "T.READERS"]
+    # the province's members never changed: one distinct count over the year (a20 + x8 + y4 + t7)
+    assert readers == [20 + 5 + 4 + 7]
+    area = reports.build_report(None, "annual", 2025, parse_scope("commune:XM"), user=admin,
+                                today=dt.date(2026, 3, 1))
+    assert [r["value"] for r in area["indicators"] if r["indicator"] == "T.VISITS"] == [5]
+    # the commune X held DBD-X until 30 June only: its report shows that half, though no one is there today
+    x = reports.build_report(None, "annual", 2025, parse_scope("commune:HA-X"), user=admin,
+                             today=dt.date(2026, 3, 1))
+    assert [(r["institution"], r["value"]) for r in x["figures"] if r["indicator"] == "T.VISITS"] == [("DBD-X", 3)]
+    old_x = reports.build_report(None, "annual", 2024, parse_scope("commune:HA-X"), user=admin,
+                                 today=dt.date(2026, 3, 1))
+    assert [(r["institution"], r["value"]) for r in old_x["figures"] if r["indicator"] == "T.VISITS"] == [("DBD-X", 6)]
