@@ -297,6 +297,13 @@ def overlap_problems():
             problems.append(f"institution {code}: no version covers the days before {versions[0].valid_from}")
         if versions[-1].valid_to is not None:
             problems.append(f"institution {code}: no version covers the days after {versions[-1].valid_to}")
+    today = local_today()
+    for inst_id, versions in sorted(by_inst.items()):
+        now = next((v for v in versions if v.covers(today)), None)
+        inst = db.session.get(Institution, inst_id)
+        if now is not None and any(getattr(inst, k) != getattr(now, k) for k in DATED):
+            problems.append(f"institution {inst.code}: its record does not hold the change in force since "
+                            f"{now.valid_from} yet (repair applies it)")
     return problems
 
 

@@ -228,7 +228,7 @@ def test_batch_preview_then_apply_all_or_nothing(app, net):
 
 
 def test_versions_cover_all_time_and_flask_check_finds_overlaps(app, net):
-    _reorganise(net)
+    _reorganise(net, today=dt.date(2026, 1, 1))
     db.session.commit()
     versions = history.versions_of(net["DBD-X"].id)
     assert [(v.valid_from, v.valid_to, v.kind.value) for v in versions] == [
@@ -243,6 +243,19 @@ def test_versions_cover_all_time_and_flask_check_finds_overlaps(app, net):
     assert len(problems) == 1 and "DBD-X" in problems[0] and "overlap" in problems[0]
     registered = {c.name: c for c in checks()}["institution versions"]   # what `flask check` runs
     assert registered.run() == problems
+
+
+def test_a_change_recorded_ahead_reaches_the_record_on_its_day_by_repair(app, net):
+    _reorganise(net, today=dt.date(2025, 6, 30))
+    db.session.commit()
+    # the real today is after 1 July 2025: the rows are behind, flask check says so and repair applies them
+    problems = history.overlap_problems()
+    assert len(problems) == 3 and all("repair" in p for p in problems)
+    registered = {c.name: c for c in checks()}["institution versions"]
+    assert "3 institution" in registered.repair()
+    db.session.commit()
+    assert history.overlap_problems() == []
+    assert net["DBD-X"].kind.value == "commune_library"
 
 
 def test_the_network_on_a_day_names_the_institution_of_that_time(app, net):
