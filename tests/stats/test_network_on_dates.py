@@ -293,3 +293,27 @@ def test_reports_of_each_year_read_the_structure_of_their_days(app, year_of_visi
     old_x = reports.build_report(None, "annual", 2024, parse_scope("commune:HA-X"), user=admin,
                                  today=dt.date(2026, 3, 1))
     assert [(r["institution"], r["value"]) for r in old_x["figures"] if r["indicator"] == "T.VISITS"] == [("DBD-X", 6)]
+
+
+def test_the_page_shows_the_period_s_structure_and_says_when_it_changed(app, client, year_of_visits, factories):
+    from ilms.stats.pages import build_page
+    from tests.conftest import login
+    _reorganise(year_of_visits, today=dt.date(2026, 1, 1))
+    db.session.commit()
+    admin = factories.user("quantri", role="admin")
+    page = build_page(Period.year(2025), parse_scope("province"), user=admin, today=dt.date(2026, 3, 1))
+    assert page.changes == [JULY_1]
+    row = next(r for r in page.rows if r.code == "T.VISITS")
+    assert row.value == 52 and row.last_value == 10
+    assert {key: value for key, _label, _ids, value in row.groups} == {
+        "commune_library": 5, "district_library": 30, "postal_cultural_point": 9, "provincial_library": 8}
+    x = build_page(Period.year(2025), parse_scope("commune:HA-X"), user=admin, today=dt.date(2026, 3, 1))
+    assert [(i.code, v) for i, v in next(r for r in x.rows if r.code == "T.VISITS").institutions] == [("DBD-X", 3)]
+    login(client, "quantri")
+    html = client.get("/stats/?year=2025").get_data(as_text=True)
+    assert 'data-testid="network-changed"' in html and "01/07/2025" in html
+    old = client.get("/stats/?year=2024&scope=commune:HA-X")
+    assert old.status_code == 200
+    text = old.get_data(as_text=True)
+    # the names of 2024, today's in brackets
+    assert "Điểm BĐVH xã X (Thư viện xã Mới)" in text and 'data-testid="network-changed"' not in text
