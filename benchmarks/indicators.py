@@ -452,6 +452,23 @@ def main():
 
         timed("first page of the morning, prepared (new worker)", first_page_of_the_morning,
               note="cold process, prepared figures")
+
+        # issue 25: the same province-year document once the network changed inside the year
+        # (the district libraries become branches of the provincial library on 1 July, the district
+        # cultural centres' houses stay): every figure is read by segment, under each one's structure
+        from ilms.common.permissions import SYSTEM
+        from ilms.org import history
+        from ilms.org.models import Institution, InstitutionKind
+        provincial = get_by_code("TVT")
+        district_libraries = db.session.scalars(sa.select(Institution).where(
+            Institution.kind == InstitutionKind.DISTRICT_LIBRARY)).all()
+        history.apply_batch(dt.date(YEAR, 7, 1), [{"code": i.code, "parent": provincial.code}
+                                                  for i in district_libraries if i.parent_id != provincial.id]
+                            or [{"code": district_libraries[0].code, "name": district_libraries[0].name + " (chi nhánh)"}],
+                            actor=SYSTEM, today=dt.date(YEAR, 6, 30))
+        db.session.commit()
+        timed("document, province, year, one reorganisation on 1 July", lambda: services.indicator_document(period),
+              note="2 segments, each under its structure")
         raw.close()
         db.session.remove()
         db.engine.dispose()
