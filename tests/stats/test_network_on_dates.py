@@ -312,6 +312,7 @@ def test_the_page_shows_the_period_s_structure_and_says_when_it_changed(app, cli
     login(client, "quantri")
     html = client.get("/stats/?year=2025").get_data(as_text=True)
     assert 'data-testid="network-changed"' in html and "01/07/2025" in html
+    assert 'value="commune:HA-X"' in html and 'value="commune:XM"' in html    # past and present areas
     old = client.get("/stats/?year=2024&scope=commune:HA-X")
     assert old.status_code == 200
     text = old.get_data(as_text=True)
