@@ -462,10 +462,10 @@ def main():
         provincial = get_by_code("TVT")
         district_libraries = db.session.scalars(sa.select(Institution).where(
             Institution.kind == InstitutionKind.DISTRICT_LIBRARY)).all()
-        history.apply_batch(dt.date(YEAR, 7, 1), [{"code": i.code, "parent": provincial.code}
-                                                  for i in district_libraries if i.parent_id != provincial.id]
-                            or [{"code": district_libraries[0].code, "name": district_libraries[0].name + " (chi nhánh)"}],
-                            actor=SYSTEM, today=dt.date(YEAR, 6, 30))
+        batch = ([{"code": i.code, "parent": provincial.code}
+                  for i in district_libraries if i.parent_id != provincial.id]
+                 or [{"code": i.code, "name": i.name + " – chi nhánh"} for i in district_libraries])
+        history.apply_batch(dt.date(YEAR, 7, 1), batch, actor=SYSTEM, today=dt.date(YEAR, 6, 30))
         db.session.commit()
         timed("document, province, year, one reorganisation on 1 July", lambda: services.indicator_document(period),
               note="2 segments, each under its structure")

@@ -198,12 +198,12 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
     follow the members at the period's end, and ``changes`` lists the dates the network changed
     within the period (the page says so).
     """
-    today_network = scopes.network()
-    network = today_network
-    parts = structure.members_over(period, scope.members, today_network) if not scope.is_institution else None
+    network = scopes.network()
+    segs = structure.segments(period) if not scope.is_institution else None
+    parts = [(seg, scope.members(net)) for seg, net in segs] if segs is not None else None
     if parts is not None:
         members = structure.union_of(parts)
-        network = structure.segments(period)[-1][1]
+        network = segs[-1][1]
     else:
         members = scope.members(network)
     if not members:
@@ -214,6 +214,8 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
     engine = engine or Engine()
     so_far = Period(period.start, as_of) if as_of else period
     last_period = so_far.shifted_years(-1)
+    last_segs = structure.segments(last_period) if not scope.is_institution else None
+    last_parts = [(seg, scope.members(net)) for seg, net in last_segs] if last_segs is not None else None
     rows = []
     for indicator in registry.all_indicators():
         applicable = [i for i in members if indicator.applies_to(i)]
@@ -221,13 +223,16 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
             continue
         ids = [i.id for i in applicable]
         if parts is not None:
-            value = structure.group_value(engine, indicator, period, scope.members, today_network)
+            value = structure.value_over(engine, indicator, period,
+                                         [(seg, [i.id for i in ms if indicator.applies_to(i)]) for seg, ms in parts])
         else:
             value = engine.group(indicator, period, ids)
-        if scope.is_institution:
+        if last_parts is None:
             last_value = engine.group(indicator, last_period, ids)
         else:
-            last_value = structure.group_value(engine, indicator, last_period, scope.members, today_network)
+            last_value = structure.value_over(engine, indicator, last_period,
+                                              [(seg, [i.id for i in ms if indicator.applies_to(i)])
+                                               for seg, ms in last_parts])
         change = ((value - last_value) / last_value * 100) if last_value and value is not None else None
         projection = engine.project(indicator, period, ids, as_of) if as_of else None
         row = IndicatorRow(indicator=indicator, ids=ids, value=value, last_value=last_value, change=change,
@@ -249,10 +254,10 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
             if len(applicable) > 1:
                 row.groups = [(key, group_label(indicator, key), [i.id for i in by_group[key]],
                                engine.group(indicator, period, [i.id for i in by_group[key]]) if parts is None
-                               else structure.group_value(
+                               else structure.value_over(
                                    engine, indicator, period,
-                                   lambda net, key=key: [i for i in scope.members(net)
-                                                         if group_key(indicator, i) == key], today_network))
+                                   [(seg, [i.id for i in ms if indicator.applies_to(i)
+                                           and group_key(indicator, i) == key]) for seg, ms in parts]))
                               for key in sorted(by_group)]
             if applicable:
                 # one institution too (the museum): every figure of the document is on the page

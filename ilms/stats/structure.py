@@ -66,25 +66,6 @@ def value_over(engine, indicator, period: Period, parts):
     return indicator.rounded(total)
 
 
-def members_over(period: Period, pick, today_network):
-    """``[(segment, members)]`` of ``pick(network)`` over ``period``, or ``None`` when today's network
-    (``today_network``) stands for the whole period."""
-    segs = segments(period)
-    if segs is None:
-        return None
-    return [(seg, pick(net)) for seg, net in segs]
-
-
-def group_value(engine, indicator, period: Period, pick, today_network):
-    """The value over ``period`` of the institutions ``pick(network)`` selects, each day under the
-    structure in force that day."""
-    parts = members_over(period, pick, today_network)
-    if parts is None:
-        return engine.group(indicator, period, [i.id for i in pick(today_network) if indicator.applies_to(i)])
-    return value_over(engine, indicator, period,
-                      [(seg, [i.id for i in ms if indicator.applies_to(i)]) for seg, ms in parts])
-
-
 def union_of(parts):
     """The institutions of any segment, each as in the last segment it belongs to, in code order."""
     out = {}

@@ -7,7 +7,8 @@ from ilms.extensions import db
 from ilms.org import history
 from ilms.org import services as org
 
-AREAS = (("HA", "Huyện A", "district", None), ("HA-X", "Xã X", "commune", "HA"), ("XM", "Xã Mới", "commune", None))
+AREAS = (("HA", "Huyện A", "district", None), ("HA-X", "Xã X", "commune", "HA"),
+         ("XM", "Xã Mới", "commune", None))
 
 
 def _areas():
