@@ -122,8 +122,9 @@ def fill_patrons(conn, network, rng, count):
     groups = ["01", "03", "08", "25", "09", "35"]
     conn.executemany(
         "INSERT INTO patrons (id, barcode, name, name_folded, name_sort, category, ethnicity, sex, birth_year,"
-        " address, phone, institution_id, note, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?)",
+        " address, phone, institution_id, note, created_at, updated_at, email, notice_channel, keep_history,"
+        " pin_hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?, '', 'auto', 0, '')",
         ((n, f"BD{n:07d}", f"Bạn đọc {n}", f"ban doc {n}", f"ban doc {n:08d}",
           rng.choice(["adult", "student", "child"]), rng.choice(groups), rng.choice("FM"),
           rng.randrange(1950, 2018), rng.choice(libraries)["id"], now, now) for n in range(1, PATRONS + 1)))
