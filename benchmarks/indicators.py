@@ -457,6 +457,8 @@ def main():
         # issue 25: the same province-year document once the network changed inside the year
         # (the district libraries become branches of the provincial library on 1 July, the district
         # cultural centres' houses stay): every figure is read by segment, under each one's structure
+        timed("document, province, year, no change (again, beside the next row)",
+              lambda: services.indicator_document(period), note="the same moment, warm disk")
         from ilms.common.permissions import SYSTEM
         from ilms.org import history
         from ilms.org.models import Institution, InstitutionKind
