@@ -304,6 +304,8 @@ def overlap_problems():
         if now is not None and any(getattr(inst, k) != getattr(now, k) for k in DATED):
             problems.append(f"institution {inst.code}: its record does not hold the change in force since "
                             f"{now.valid_from} yet (repair applies it)")
+    # a read-only check leaves no transaction open: SQLite's later checks may need the write lock
+    db.session.rollback()
     return problems
 
 
