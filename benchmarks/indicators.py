@@ -122,8 +122,9 @@ def fill_patrons(conn, network, rng, count):
     groups = ["01", "03", "08", "25", "09", "35"]
     conn.executemany(
         "INSERT INTO patrons (id, barcode, name, name_folded, name_sort, category, ethnicity, sex, birth_year,"
-        " address, phone, institution_id, note, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?)",
+        " address, phone, institution_id, note, created_at, updated_at, email, notice_channel, keep_history,"
+        " pin_hash)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '', '', ?, '', ?, ?, '', 'auto', 0, '')",
         ((n, f"BD{n:07d}", f"Bạn đọc {n}", f"ban doc {n}", f"ban doc {n:08d}",
           rng.choice(["adult", "student", "child"]), rng.choice(groups), rng.choice("FM"),
           rng.randrange(1950, 2018), rng.choice(libraries)["id"], now, now) for n in range(1, PATRONS + 1)))
@@ -452,6 +453,25 @@ def main():
 
         timed("first page of the morning, prepared (new worker)", first_page_of_the_morning,
               note="cold process, prepared figures")
+
+        # issue 25: the same province-year document once the network changed inside the year
+        # (the district libraries become branches of the provincial library on 1 July, the district
+        # cultural centres' houses stay): every figure is read by segment, under each one's structure
+        timed("document, province, year, no change (again, beside the next row)",
+              lambda: services.indicator_document(period), note="the same moment, warm disk")
+        from ilms.common.permissions import SYSTEM
+        from ilms.org import history
+        from ilms.org.models import Institution, InstitutionKind
+        provincial = get_by_code("TVT")
+        district_libraries = db.session.scalars(sa.select(Institution).where(
+            Institution.kind == InstitutionKind.DISTRICT_LIBRARY)).all()
+        batch = ([{"code": i.code, "parent": provincial.code}
+                  for i in district_libraries if i.parent_id != provincial.id]
+                 or [{"code": i.code, "name": i.name + " – chi nhánh"} for i in district_libraries])
+        history.apply_batch(dt.date(YEAR, 7, 1), batch, actor=SYSTEM, today=dt.date(YEAR, 6, 30))
+        db.session.commit()
+        timed("document, province, year, one reorganisation on 1 July", lambda: services.indicator_document(period),
+              note="2 segments, each under its structure")
         raw.close()
         db.session.remove()
         db.engine.dispose()

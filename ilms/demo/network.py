@@ -1,4 +1,5 @@
 """Demo: the Lai Châu network of institutions and one staff user per role."""
+import datetime as dt
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -141,5 +142,33 @@ def load_plan(rng):
     return f"plan {plan.code}, {len(plan.targets)} targets"
 
 
+#: The reorganisation of 1 July 2025 the demo plays (docs/network-history.md says what it assumes):
+#: the communes Bình Lư and Bản Bo of Tam Đường are merged into a new commune Bình Lư, which lies in
+#: the area of the former district Tam Đường; both postal cultural points move into it, and the Bản
+#: Bo point takes a name that says where it now is.
+REORGANISATION = dt.date(2025, 7, 1)
+MERGED_COMMUNE = ("TD-BL2025", "Xã Bình Lư (sáp nhập từ 1/7/2025)", "TD")
+
+
+def reorganisation_rows():
+    """``[{code, attributes}]``: the demo's batch of 1 July 2025."""
+    return [{"code": "BD-TD-BL", "commune_code": MERGED_COMMUNE[0]},
+            {"code": "BD-TD-BB", "commune_code": MERGED_COMMUNE[0],
+             "name": "Điểm Bưu điện văn hóa Bản Bo, xã Bình Lư"}]
+
+
+def load_reorganisation(rng):
+    from ..org import history
+    from ..org.models import InstitutionVersion
+    if db.session.scalar(sa.select(InstitutionVersion.id).limit(1)) is not None:
+        return "the network's changes are recorded already"
+    code, name, district = MERGED_COMMUNE
+    org.upsert_area(actor=SYSTEM, code=code, name=name, level="commune", district=district)
+    lines = history.apply_batch(REORGANISATION, reorganisation_rows(), actor=SYSTEM,
+                                note="Sắp xếp lại đơn vị hành chính cấp xã từ 1/7/2025")
+    return f"reorganisation of {REORGANISATION.isoformat()}: {len(lines)} institutions changed"
+
+
 register_demo(DemoLoader("network", load_network, order=10))
+register_demo(DemoLoader("reorganisation", load_reorganisation, order=12))
 register_demo(DemoLoader("plan", load_plan, order=11))

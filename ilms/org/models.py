@@ -146,3 +146,32 @@ class Area(db.Model):
 def _keep_sort_key(target, value, oldvalue, initiator):
     target.name_sort = sort_key(value or "")
     return value
+
+
+class InstitutionVersion(db.Model):
+    """What an institution was (parent, name, kind, level, area) from ``valid_from`` to ``valid_to``.
+
+    Both ends are local dates and inclusive; an empty ``valid_from`` reaches back to the beginning
+    and an empty ``valid_to`` is open. An institution without versions has always been what its
+    ``institutions`` row says; once a dated change is recorded it has versions covering all time
+    without overlap (``flask check``), and the row keeps the values in force today so the rest of
+    ILMS reads today's network as before.
+    """
+
+    __tablename__ = "institution_versions"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    institution_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"), nullable=False, index=True)
+    valid_from = sa.Column(sa.Date)
+    valid_to = sa.Column(sa.Date)
+    name = sa.Column(NFCText(200), nullable=False)
+    kind = sa.Column(enum_column_type(InstitutionKind), nullable=False)
+    level = sa.Column(enum_column_type(Level), nullable=False)
+    parent_id = sa.Column(sa.Integer, sa.ForeignKey("institutions.id"))
+    district_code = sa.Column(sa.String(20))
+    commune_code = sa.Column(sa.String(20))
+    note = sa.Column(NFCText(300), nullable=False, default="")
+    created_at = sa.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    def covers(self, day):
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)

@@ -13,6 +13,7 @@ from ..common.time import Period, local_today
 from ..org.models import InstitutionKind, Level
 from . import registry
 from . import scope as scopes
+from . import structure
 from .charts import trend_svg
 from .engine import Engine
 from .services import (each_status, group_key, part_of_year, progress, scope_target_members, target_row,
@@ -177,6 +178,7 @@ class IndicatorPage:
     targets: list
     plan: object
     network: list
+    changes: list = field(default_factory=list)   # dates the network changed within the period
 
     @property
     def is_current(self):
@@ -188,8 +190,22 @@ def _scope_target_members(target, scope, network, members):
 
 
 def build_page(period: Period, scope, *, user, plan=None, today=None, engine=None, details=True):
+    """The indicators page of ``period`` for ``scope``.
+
+    The network of the period viewed (issue 25): when a change took effect since the period began,
+    the members are those of any day of the period (with the names of that time), values and groups
+    add each segment under its own structure (``stats.structure``), targets and the monthly charts
+    follow the members at the period's end, and ``changes`` lists the dates the network changed
+    within the period (the page says so).
+    """
     network = scopes.network()
-    members = scope.members(network)
+    segs = structure.segments(period) if not scope.is_institution else None
+    parts = [(seg, scope.members(net)) for seg, net in segs] if segs is not None else None
+    if parts is not None:
+        members = structure.union_of(parts)
+        network = segs[-1][1]
+    else:
+        members = scope.members(network)
     if not members:
         raise NotFound(_l("No active institution matches this choice (%(scope)s).", scope=scope.key))
     scopes.check_scope(user, scope, members)
@@ -198,14 +214,25 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
     engine = engine or Engine()
     so_far = Period(period.start, as_of) if as_of else period
     last_period = so_far.shifted_years(-1)
+    last_segs = structure.segments(last_period) if not scope.is_institution else None
+    last_parts = [(seg, scope.members(net)) for seg, net in last_segs] if last_segs is not None else None
     rows = []
     for indicator in registry.all_indicators():
         applicable = [i for i in members if indicator.applies_to(i)]
         if not applicable:
             continue
         ids = [i.id for i in applicable]
-        value = engine.group(indicator, period, ids)
-        last_value = engine.group(indicator, last_period, ids)
+        if parts is not None:
+            value = structure.value_over(engine, indicator, period,
+                                         [(seg, [i.id for i in ms if indicator.applies_to(i)]) for seg, ms in parts])
+        else:
+            value = engine.group(indicator, period, ids)
+        if last_parts is None:
+            last_value = engine.group(indicator, last_period, ids)
+        else:
+            last_value = structure.value_over(engine, indicator, last_period,
+                                              [(seg, [i.id for i in ms if indicator.applies_to(i)])
+                                               for seg, ms in last_parts])
         change = ((value - last_value) / last_value * 100) if last_value and value is not None else None
         projection = engine.project(indicator, period, ids, as_of) if as_of else None
         row = IndicatorRow(indicator=indicator, ids=ids, value=value, last_value=last_value, change=change,
@@ -226,11 +253,21 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
                 by_group.setdefault(group_key(indicator, inst), []).append(inst)
             if len(applicable) > 1:
                 row.groups = [(key, group_label(indicator, key), [i.id for i in by_group[key]],
-                               engine.group(indicator, period, [i.id for i in by_group[key]]))
+                               engine.group(indicator, period, [i.id for i in by_group[key]]) if parts is None
+                               else structure.value_over(
+                                   engine, indicator, period,
+                                   [(seg, [i.id for i in ms if indicator.applies_to(i)
+                                           and group_key(indicator, i) == key]) for seg, ms in parts]))
                               for key in sorted(by_group)]
             if applicable:
                 # one institution too (the museum): every figure of the document is on the page
                 per_inst = engine.rounded_values(indicator, period, ids)
+                if parts is not None:
+                    for inst in applicable:
+                        if not all(any(m.id == inst.id for m in ms) for _s, ms in parts):
+                            per_inst[inst.id] = structure.value_over(
+                                engine, indicator, period,
+                                [(seg, [inst.id] if any(m.id == inst.id for m in ms) else []) for seg, ms in parts])
                 row.institutions = [(inst, per_inst.get(inst.id, 0)) for inst in applicable]
             for name in sorted(indicator.breakdowns):
                 values = engine.breakdown(indicator, name, period, ids)
@@ -267,7 +304,7 @@ def build_page(period: Period, scope, *, user, plan=None, today=None, engine=Non
         target_rows.append(result)
     return IndicatorPage(period=period, scope=scope, scope_label=str(scope.label(network)), members=members,
                          as_of=as_of, last_period=last_period, rows=rows, targets=target_rows, plan=plan,
-                         network=network)
+                         network=network, changes=structure.changes_in(period))
 
 
 def _locale():

@@ -21,6 +21,7 @@ from ..common.time import Period, local_today
 from ..extensions import db
 from . import letters, registry
 from . import scope as scopes
+from . import structure
 from .drill import activity_rows
 from .engine import Engine
 from .models import Plan, ReportSnapshot
@@ -109,6 +110,16 @@ def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engin
     filed_under = plan if plan is not None else (in_force[0] if in_force else None)
     network = scopes.network()
     members = scope.members(network)
+    # the structure in force on each day (issue 25): ``None`` when no change took effect since the
+    # period began; else the scope's members in each segment of the period so far (stats.structure)
+    segments = (structure.segments(Period(period.start, as_of)) if not scope.is_institution else None)
+    seg_members = ([(seg, scope.members(net)) for seg, net in segments] if segments is not None else None)
+    if seg_members is not None:
+        union = {}
+        for _seg, ms in seg_members:
+            for inst in ms:
+                union[inst.id] = inst
+        members = sorted(union.values(), key=lambda i: i.code)
     if not members:
         raise NotFound(_l("No active institution matches this choice (%(scope)s).", scope=scope.key))
     scopes.check_scope(user, scope, members)
@@ -135,16 +146,24 @@ def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engin
     }
 
     def projected(indicator, ids):
-        projection = engine.project(indicator, period, ids, as_of) if estimating else None
+        projection = engine.project(indicator, period, ids, as_of) if estimating and ids else None
         total = projection.projected if projection else None
         return projection, total
+
+    def over_segments(indicator, pick):
+        return structure.value_over(engine, indicator, so_far,
+                                    [(seg, [i.id for i in ms if indicator.applies_to(i) and pick(i)])
+                                     for seg, ms in seg_members])
 
     for indicator in registry.all_indicators():
         applicable = [i for i in members if indicator.applies_to(i)]
         if not applicable:
             continue
         ids = [i.id for i in applicable]
-        value = engine.group(indicator, so_far, ids)
+        if seg_members is not None:
+            value = over_segments(indicator, lambda i: True)
+        else:
+            value = engine.group(indicator, so_far, ids)
         projection, total = projected(indicator, ids)
         total = total if total is not None else value
         last = engine.group(indicator, so_far.shifted_years(-1), ids)
@@ -155,11 +174,23 @@ def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engin
         doc["indicators"].append(row)
         if institution is None:
             by_group = {}
-            for inst in applicable:
-                by_group.setdefault(group_key(indicator, inst), []).append(inst.id)
+            if seg_members is None:
+                for inst in applicable:
+                    by_group.setdefault(group_key(indicator, inst), []).append(inst.id)
+            else:
+                # every group of any segment; a projection follows the members at the end
+                for n, (_seg, ms) in enumerate(seg_members):
+                    for inst in ms:
+                        if indicator.applies_to(inst):
+                            ids_of = by_group.setdefault(group_key(indicator, inst), [])
+                            if n == len(seg_members) - 1:
+                                ids_of.append(inst.id)
             key_name = "level" if indicator.group_by == "level" else "group"
             for key in sorted(by_group):
-                g_value = engine.group(indicator, so_far, by_group[key])
+                if seg_members is not None:
+                    g_value = over_segments(indicator, lambda i, key=key: group_key(indicator, i) == key)
+                else:
+                    g_value = engine.group(indicator, so_far, by_group[key])
                 g_projection, g_total = projected(indicator, by_group[key])
                 g_total = g_total if g_total is not None else g_value
                 g_row = {"indicator": indicator.code, key_name: key, "value": g_value, "total": g_total,
@@ -171,6 +202,8 @@ def build_report(plan, kind, year, scope, *, user, today=None, as_of=None, engin
             each = engine.project_each(indicator, period, ids, as_of) if estimating else {}
             for inst in applicable:
                 i_value = values.get(inst.id, 0)
+                if seg_members is not None and not all(any(m.id == inst.id for m in ms) for _s, ms in seg_members):
+                    i_value = over_segments(indicator, lambda i, inst=inst: i.id == inst.id)
                 i_projection = each.get(inst.id)
                 i_total = i_projection.projected if i_projection else i_value
                 i_row = {"indicator": indicator.code, "institution": inst.code, "value": i_value,

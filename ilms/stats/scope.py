@@ -148,6 +148,12 @@ def scope_choices(user, network_rows):
     areas = db.session.scalars(sa.select(Area).order_by(Area.code)).all()
     used_districts = {i.district_code for i in network_rows}
     used_communes = {i.commune_code for i in network_rows}
+    # areas that held institutions in the past too (a commune merged on 1 July 2025: issue 25)
+    from ..org.models import InstitutionVersion
+    for district, commune in db.session.execute(sa.select(InstitutionVersion.district_code,
+                                                          InstitutionVersion.commune_code)):
+        used_districts.add(district)
+        used_communes.add(commune)
     choices = [
         (_l("Province"), [("province", _l("Whole province"))]),
         (_l("Groups by type"), [(f"kind:{k.value}", k.label) for k in kinds]),

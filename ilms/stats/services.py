@@ -344,8 +344,12 @@ def indicator_document(period: Period, institution=None, *, engine=None, scope=N
     """
     from .engine import Engine
     from . import scope as scopes
+    from . import structure
     engine = engine or Engine(cached=False)
     today = today or local_today()
+    segments = structure.segments(period)
+    if segments is not None:
+        return _document_over_segments(period, segments, institution, engine=engine, scope=scope, today=today)
     network = scopes.network()
     if scope is not None and not scope.is_institution and scope.kind != "province":
         shown = scope.members(network)
@@ -386,6 +390,103 @@ def indicator_document(period: Period, institution=None, *, engine=None, scope=N
             members = target_members(target, network, institution)
         if members:
             targets.append(target_row(engine, target, period, members, as_of=as_of))
+    return {"period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
+            "figures": figures, "groups": groups, "targets": targets}
+
+
+def _shown_in(network, institution, scope):
+    """The institutions a document shows out of ``network`` (as of one day)."""
+    if scope is not None and scope.kind != "province":
+        return scope.members(network)
+    if institution is not None:
+        return [i for i in network if i.id == institution.id]
+    return list(network)
+
+
+def _document_over_segments(period, segments, institution, *, engine, scope, today):
+    """``indicator_document`` for a period that a change of the network splits (``stats.structure``).
+
+    Same keys and order as the unsplit document. Each segment reads its own network: rows cover the
+    institutions shown in any segment; groups and ``sum`` targets add the segments' values under
+    each segment's members; ``each`` targets, projections and progress follow the network at the
+    period's end.
+    """
+    from . import structure
+    if scope is not None and scope.is_institution:
+        wanted = scope.value
+        institution = next((i for _p, net in segments for i in net if i.code == wanted), institution)
+        scope = None
+    shown_by = [(seg, _shown_in(net, institution, scope)) for seg, net in segments]
+    end_network = segments[-1][1]
+    end_shown = shown_by[-1][1]
+    as_of = today if period.start <= today < period.end else None
+    order, seen = [], set()
+    for _seg, shown in shown_by:
+        for inst in shown:
+            if inst.id not in seen:
+                seen.add(inst.id)
+                order.append(inst)
+    order.sort(key=lambda i: i.code)
+    latest = {}
+    for _seg, shown in shown_by:
+        for inst in shown:
+            latest[inst.id] = inst
+    figures, groups = [], []
+    for indicator in registry.all_indicators():
+        parts_of = {}
+        for inst in order:
+            parts_of[inst.id] = [(seg, [inst.id] if any(i.id == inst.id and indicator.applies_to(i) for i in shown)
+                                  else []) for seg, shown in shown_by]
+        applicable = [inst for inst in order if any(ids for _s, ids in parts_of[inst.id])]
+        if not applicable:
+            continue
+        whole = [i.id for i in applicable if all(ids for _s, ids in parts_of[i.id])]
+        values = engine.values(indicator, period, whole) if whole else {}
+        end_ids = [i.id for i in applicable if parts_of[i.id][-1][1]]
+        each = engine.project_each(indicator, period, end_ids, as_of) if as_of and end_ids else {}
+        for inst in applicable:
+            if inst.id in values:
+                value = indicator.rounded(values[inst.id])
+            else:
+                value = structure.value_over(engine, indicator, period, parts_of[inst.id])
+            row = {"indicator": indicator.code, "institution": inst.code, "value": value}
+            if as_of:
+                row["projection"] = (each[inst.id].as_json() if inst.id in each
+                                     else {"value": None, "method": "not_projected", "years": []})
+            figures.append(row)
+        keys = sorted({group_key(indicator, i) for _seg, shown in shown_by for i in shown
+                       if indicator.applies_to(i)})
+        key_name = "level" if indicator.group_by == "level" else "group"
+        for key in keys:
+            parts = [(seg, [i.id for i in shown if indicator.applies_to(i) and group_key(indicator, i) == key])
+                     for seg, shown in shown_by]
+            row = {"indicator": indicator.code, key_name: key,
+                   "value": structure.value_over(engine, indicator, period, parts)}
+            if as_of:
+                ids = parts[-1][1]
+                row["projection"] = (engine.project(indicator, period, ids, as_of).as_json() if ids
+                                     else {"value": None, "method": "not_projected", "years": []})
+            groups.append(row)
+    targets = []
+    for target in targets_for(period):
+        def members_in(network, shown):
+            if scope is not None and not scope.is_institution and scope.kind != "province":
+                return scope_target_members(target, scope, network, shown)
+            inst = next((i for i in network if institution is not None and i.id == institution.id), None)
+            return target_members(target, network, inst if institution is not None else None) \
+                if institution is None or inst is not None else []
+        per_segment = [(seg, members_in(net, shown)) for (seg, net), (_s, shown) in zip(segments, shown_by)]
+        members = per_segment[-1][1]
+        if not any(m for _s, m in per_segment):
+            continue
+        row = target_row(engine, target, period, members or next(m for _s, m in reversed(per_segment) if m),
+                         as_of=as_of)
+        if target.scope == "sum" and not part_of_year(period):
+            indicator = registry.get(target.indicator)
+            value = structure.value_over(engine, indicator, period,
+                                         [(seg, [m.id for m in ms]) for seg, ms in per_segment])
+            row["value"], row["status"] = value, target.status(value)
+        targets.append(row)
     return {"period": {"start": period.start.isoformat(), "end": period.end.isoformat()},
             "figures": figures, "groups": groups, "targets": targets}
 
