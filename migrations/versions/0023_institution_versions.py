@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0014'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
