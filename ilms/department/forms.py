@@ -1,10 +1,11 @@
-"""Forms of the Department's follow-up pages. Dates are typed dd/mm/yyyy or picked (the browser sends yyyy-mm-dd)."""
+"""Forms of the Department's follow-up pages. Dates are typed dd/mm/yyyy (the shared day-first field)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..common.fields import DateField
 from .models import DisplayKind, ExchangeDirection, FundingSource, InspectionKind, Medium, SessionPlace
 
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -53,7 +54,7 @@ class MediaItemForm(FlaskForm):
     date = _date(_l("Published on"))
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     made_by = StringField(_l("Made by (newspaper, station, page)"), validators=[Optional(), Length(max=200)])
-    link = StringField(_l("Link"), validators=[Optional(), Length(max=500)])
+    link = StringField(_l("Web address"), validators=[Optional(), Length(max=500)])
     file = FileField(_l("Scan (PDF, JPEG, PNG; at most 5 MB)"))
 
 

@@ -34,7 +34,7 @@ class RecommendationStatus(LabelledEnum):
     DONE = "done"
 
 
-RecommendationStatus.__labels__ = {"open": _l("Open"), "done": _l("Done")}
+RecommendationStatus.__labels__ = {"open": _l("Not yet carried out"), "done": _l("Done")}
 
 #: The inspected institution marks a recommendation done; the Department may
 #: reopen it when the evidence does not convince (as Koha's and Indico's review

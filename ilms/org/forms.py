@@ -2,9 +2,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.fields import DateField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from ..common.fields import DateField
 from .models import InstitutionKind, Level
 
 

@@ -23,7 +23,7 @@ COLUMN_LABELS.update({
     "school": _l("School"), "setting": _l("Setting"),
     # the Department's follow-up
     "inspectors": _l("Inspectors"), "medium": _l("Medium"), "made_by": _l("Made or requested by"),
-    "purpose": _l("Purpose"), "donor": _l("Donor"), "amount": _l("Amount (VND)"), "commune": _l("Commune"),
+    "purpose": _l("Purpose"), "donor": _l("Funder"), "amount": _l("Amount (VND)"), "commune": _l("Commune"),
     "programme": _l("Programme"), "partners": _l("Partners"), "direction": _l("Made or received"),
 })
 

@@ -375,7 +375,7 @@ def breakdown_label(name, key):
     plain = {"students": _("students"), "others": _("others"), "other": _("others"),
              "minority": _("ethnic minorities"), "kinh": _("Kinh"), "unknown": _("not recorded"),
              "given": _("recommendations given"), "closed_on_time": _("carried out by the deadline"),
-             "closed_late": _("carried out late"), "open": _("still open"), "share": _("socialised share (%)"),
+             "closed_late": _("carried out late"), "open": _("not yet carried out"), "share": _("socialised share (%)"),
              "schools": _("schools"), "planned": _("sections planned"), "completed": _("sections completed"),
              "completed_share": _("share completed (%)"), "in_province": _("in the province"),
              "out_of_province": _("out of the province")}

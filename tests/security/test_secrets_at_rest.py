@@ -34,14 +34,15 @@ def _api(app, secret):
 def test_no_secret_is_stored_in_the_clear_anywhere(app, client, factories):
     factories.user("thuthu")
     login(client, "thuthu")
-    secret = _new_token(client)
+    ended = _new_token(client)
     post_form(client, "/profile/password", {"current_password": PASSWORD, "new_password": "mat-khau-moi-2",
                                             "confirm": "mat-khau-moi-2"}, page="/profile")
+    secret = _new_token(client)            # a password change ends the tokens made before it
     cookie = client.get_cookie("ilms_session").value
     db.session.expire_all()
     stored = _every_stored_value()
-    assert _api(app, secret) == 200
-    for clear in (secret, secret[12:], PASSWORD, "mat-khau-moi-2"):
+    assert _api(app, ended) == 401 and _api(app, secret) == 200
+    for clear in (ended, ended[12:], secret, secret[12:], PASSWORD, "mat-khau-moi-2"):
         assert clear not in stored
     session_ids = list(db.session.scalars(sa.select(StaffSession.id)))
     assert session_ids
