@@ -1,12 +1,28 @@
-"""The ``institution`` and ``institution_change`` record types of the exchange format."""
+"""The ``area``, ``institution`` and ``institution_change`` record types of the exchange format."""
 from ...org import history, services
-from ...org.models import Institution, InstitutionKind, Level
+from ...org.models import Area, AreaLevel, Institution, InstitutionKind, Level
 from ...extensions import db
 from .. import registry as ops
 
 #: ``institution_change`` fields and the dated attributes they carry.
 CHANGE_FIELDS = {"parent": "parent_id", "name": "name", "kind": "kind", "level": "level",
                  "district": "district_code", "commune": "commune_code"}
+
+
+def apply_area(data, ctx):
+    services.upsert_area(actor=ctx.actor, code=data["code"], name=data["name"], level=data["level"],
+                         district=data.get("district"))
+
+
+def export_areas(period):
+    """Every administrative area (reference data): districts first, then their communes."""
+    rows = []
+    for area in db.session.scalars(db.select(Area)):
+        line = {"type": "area", "code": area.code, "name": area.name, "level": area.level.value}
+        if area.district_code:
+            line["district"] = area.district_code
+        rows.append(((0, 0 if area.level == AreaLevel.DISTRICT else 1, area.code), line))
+    return sorted(rows, key=lambda row: row[0])
 
 
 def apply_institution(data, ctx):
@@ -94,6 +110,16 @@ def export_institution_changes(period):
             rows.append(((0, after.valid_from.isoformat(), code), line))
     return sorted(rows, key=lambda row: row[0])
 
+
+ops.register(ops.RecordType(
+    name="area", order=5, apply=apply_area, export=export_areas,
+    description="An administrative area: a district (kept as the area of a former district) or a commune, "
+                "with the district it belonged to. Institutions name their areas by code, so areas come first.",
+    fields={
+        "code": ops.text(), "name": ops.text(),
+        "level": ops.choice(*(lv.value for lv in AreaLevel)),
+        "district": ops.text(required=False),
+    }))
 
 ops.register(ops.RecordType(
     name="institution", order=10, apply=apply_institution, export=export_institutions,
