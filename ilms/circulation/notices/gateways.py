@@ -16,6 +16,7 @@ makes thousands of notices quick; see ``benchmarks/notices.py``.
 """
 from __future__ import annotations
 
+import abc
 import json
 import smtplib
 import ssl
@@ -87,11 +88,12 @@ class MailSender:
             self._smtp = None
 
 
-class SmsGateway:
+class SmsGateway(abc.ABC):
     """What every SMS gateway does: send ``message`` to ``phone`` or raise ``SendFailed``."""
 
+    @abc.abstractmethod
     def send(self, *, phone, message):
-        raise NotImplementedError
+        """Hand one message to the gateway."""
 
     def close(self):
         pass
