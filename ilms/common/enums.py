@@ -6,7 +6,7 @@ import enum
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from .errors import InvalidTransition
+from .errors import DomainError, InvalidTransition
 
 
 class LabelledEnum(str, enum.Enum):
@@ -25,6 +25,19 @@ class LabelledEnum(str, enum.Enum):
 
     def __str__(self):
         return self.value
+
+
+def enum_value(enum_cls, value, field):
+    """``value`` as a member of ``enum_cls`` (a member passes through), or a ``DomainError`` on ``field``
+    that lists the values allowed (forms, imports and the API give the same answer)."""
+    if isinstance(value, enum_cls):
+        return value
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in enum_cls)
+        raise DomainError(_l("Unknown value “%(value)s”; use one of: %(allowed)s.", value=value, allowed=allowed),
+                          field=field) from None
 
 
 def enum_column_type(enum_cls, length=32):

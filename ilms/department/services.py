@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+from ..common.enums import enum_value
 from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
 from ..common.text import clean, fold, nfc
@@ -61,17 +62,6 @@ def _institution(value, field="institution"):
     if inst is None:
         raise DomainError(_l("Choose the institution."), field=field)
     return inst
-
-
-def _enum(enum_cls, value, field):
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum_cls)
-        raise DomainError(_l("Unknown value “%(value)s”; use one of: %(allowed)s.", value=value, allowed=allowed),
-                          field=field)
 
 
 def _text(value, message, field, limit, *, required=True):
@@ -207,7 +197,7 @@ def record_inspection(*, actor, institution, kind, date, inspectors, scope="", f
     today = today or local_today()
     date = _not_future(_date(date, "date", _l("Give the day of the visit (dd/mm/yyyy).")), "date", today)
     code = _unique_code(Inspection, _code(code), _l("inspection")) if code else _next_code(Inspection, "TT", date.year)
-    inspection = Inspection(code=code, institution=institution, kind=_enum(InspectionKind, kind, "kind"), date=date,
+    inspection = Inspection(code=code, institution=institution, kind=enum_value(InspectionKind, kind, "kind"), date=date,
                             inspectors=_text(inspectors, _l("Name the inspectors (who came)."), "inspectors", 300),
                             scope=_text(scope, "", "scope", 500, required=False),
                             findings=_long_text(findings, field="findings"),
@@ -332,7 +322,7 @@ def record_media_item(*, actor, institution, medium, date, title, made_by="", li
     institution = _institution(institution)
     require(actor, "department.record", institution)
     date = _not_future(_date(date, "date"), "date", today or local_today())
-    item = MediaItem(institution=institution, medium=_enum(Medium, medium, "medium"), date=date,
+    item = MediaItem(institution=institution, medium=enum_value(Medium, medium, "medium"), date=date,
                      title=_text(title, _l("Give the title of the article or segment."), "title", 300),
                      made_by=_text(made_by, "", "made_by", 200, required=False), link=_link(link))
     if scan is not None:
@@ -369,7 +359,7 @@ def record_funding(*, actor, institution, date, source, amount, purpose, donor="
         raise DomainError(_l("Give the amount in đồng, a whole number above 0."), field="amount")
     if amount > MAX_AMOUNT:
         raise DomainError(_l("This amount is too large; check the number of zeros."), field="amount")
-    receipt = FundingReceipt(institution=institution, date=date, source=_enum(FundingSource, source, "source"),
+    receipt = FundingReceipt(institution=institution, date=date, source=enum_value(FundingSource, source, "source"),
                              amount=amount, purpose=_text(purpose, _l("Say what the money is for."), "purpose", 300),
                              donor=_text(donor, "", "donor", 200, required=False))
     db.session.add(receipt)
@@ -452,7 +442,7 @@ def record_session(programme, *, actor, school, date, place, students, topic="",
         raise DomainError(_l("%(day)s is outside the programme (%(start)s – %(end)s).", day=day_text(date),
                              start=day_text(programme.start), end=day_text(programme.end) or "…"), field="date")
     school = school if isinstance(school, PartnerSchool) else find_or_create_school(school, commune)
-    session = SchoolSession(programme=programme, school=school, date=date, place=_enum(SessionPlace, place, "place"),
+    session = SchoolSession(programme=programme, school=school, date=date, place=enum_value(SessionPlace, place, "place"),
                             students=_count(students, "students", minimum=1),
                             topic=_text(topic, "", "topic", 300, required=False))
     db.session.add(session)
@@ -509,7 +499,7 @@ def create_display(*, actor, institution, kind, title, code, opened_on=None, clo
     if closed_on and (opened_on is None or closed_on < opened_on):
         raise DomainError(_l("A display closes after it opened."), field="closed_on")
     display = Display(code=_unique_code(Display, _code(code), _l("display")), institution=institution,
-                      kind=_enum(DisplayKind, kind, "kind"), opened_on=opened_on, closed_on=closed_on,
+                      kind=enum_value(DisplayKind, kind, "kind"), opened_on=opened_on, closed_on=closed_on,
                       title=_text(title, _l("Give the display's title."), "title", 300))
     db.session.add(display)
     db.session.flush()
@@ -572,7 +562,7 @@ def record_exchange(*, actor, institution, direction, date, title, partners="", 
     partner_lines = [line for line in partner_lines if line]
     if not partner_lines:
         raise DomainError(_l("Name the other institutions involved, one per line."), field="partners")
-    visit = ExchangeVisit(institution=institution, direction=_enum(ExchangeDirection, direction, "direction"),
+    visit = ExchangeVisit(institution=institution, direction=enum_value(ExchangeDirection, direction, "direction"),
                           out_of_province=bool(out_of_province), date=date, partners="\n".join(partner_lines),
                           title=_text(title, _l("Say what the visit was about."), "title", 300),
                           participants=_count(participants, "participants", minimum=1, required=False))

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..catalog.models import Record
 from ..common import ethnicity
+from ..common.enums import enum_value
 from ..common.errors import Conflict, DomainError, NotFound
 from ..common.permissions import require
 from ..common.text import clean, fold, nfc
@@ -62,17 +63,6 @@ def _institution(value, field="institution"):
     if inst is None:
         raise DomainError(_l("Choose the organising institution."), field=field)
     return inst
-
-
-def _enum(enum_cls, value, field):
-    if isinstance(value, enum_cls):
-        return value
-    try:
-        return enum_cls(value)
-    except ValueError:
-        allowed = ", ".join(m.value for m in enum_cls)
-        raise DomainError(_l("Unknown value “%(value)s”; use one of: %(allowed)s.", value=value, allowed=allowed),
-                          field=field)
 
 
 def _required_text(value, message, field, limit):
@@ -313,7 +303,7 @@ def create_exhibition(*, actor, institution, kind, title, start, end, code=None,
     unknown = set(fields) - EXHIBITION_FIELDS
     if unknown:
         raise DomainError(_l("Unknown fields: %(fields)s", fields=", ".join(sorted(unknown))))
-    kind = _enum(ExhibitionKind, kind, "kind")
+    kind = enum_value(ExhibitionKind, kind, "kind")
     exhibition = Exhibition(kind=kind, institution_id=institution.id, status=ExhibitionStatus.PLANNED,
                             theme="", description="", partners="")
     with db.session.no_autoflush:
@@ -357,7 +347,7 @@ def update_exhibition(exhibition, *, actor, venue=..., venue_address="", new_ven
             _edit(actor, institution)
             exhibition.institution_id = institution.id
         if "kind" in fields:
-            kind = _enum(ExhibitionKind, fields.pop("kind"), "kind")
+            kind = enum_value(ExhibitionKind, fields.pop("kind"), "kind")
             if kind != exhibition.kind and (kind == ExhibitionKind.MOBILE or exhibition.is_travelling) \
                     and exhibition.stops:
                 raise Conflict(_l("This exhibition has venue stops; remove them before changing its kind."),
@@ -400,7 +390,7 @@ def update_exhibition(exhibition, *, actor, venue=..., venue_address="", new_ven
 def set_exhibition_status(exhibition, status, *, actor, on=None):
     """Open, close or cancel. Closing sends the exhibition's artifacts still on display back to the store."""
     _edit(actor, exhibition.institution)
-    status = _enum(ExhibitionStatus, status, "status")
+    status = enum_value(ExhibitionStatus, status, "status")
     EXHIBITION_TRANSITIONS.check(exhibition.status, status)
     exhibition.status = status
     day = on or local_today()
@@ -666,7 +656,7 @@ def _collection_fields(collection, data):
     if "description" in data:
         collection.description = _long_text(data["description"])
     if "completeness" in data:
-        collection.completeness = _enum(Completeness, data["completeness"] or "incomplete", "completeness")
+        collection.completeness = enum_value(Completeness, data["completeness"] or "incomplete", "completeness")
     if "completeness_note" in data:
         collection.completeness_note = _long_text(data["completeness_note"])
 
@@ -735,9 +725,9 @@ def _artifact_fields(artifact, data, institution):
         if key in data:
             setattr(artifact, key, _optional_text(data[key], key, limit))
     if "heritage" in data:
-        artifact.heritage = _enum(Heritage, data["heritage"] or "tangible", "heritage")
+        artifact.heritage = enum_value(Heritage, data["heritage"] or "tangible", "heritage")
     if "condition" in data:
-        artifact.condition = _enum(Condition, data["condition"] or "good", "condition")
+        artifact.condition = enum_value(Condition, data["condition"] or "good", "condition")
     if "ethnicity" in data:
         artifact.ethnicity = _ethnic_code(data["ethnicity"])
     for key in ("provenance", "description"):
@@ -809,7 +799,7 @@ def current_location(artifact, *, on=None):
 def move_artifact(artifact, *, actor, kind, date, exhibition=None, place="", note=""):
     """Record where an artifact goes from ``date`` on: the store, an exhibition, a borrower, a restorer."""
     _edit(actor, artifact.institution)
-    kind = _enum(LocationKind, kind, "kind")
+    kind = enum_value(LocationKind, kind, "kind")
     date = _date(date, "date")
     if date < artifact.accessioned:
         raise DomainError(_l("The artifact was accessioned on %(day)s; a move cannot come before that.",
@@ -916,7 +906,7 @@ def _festival_fields(festival, data):
     if "title" in data:
         festival.title = _required_text(data["title"], _l("Give the festival a title."), "title", 300)
     if "kind" in data:
-        festival.kind = _enum(FestivalKind, data["kind"] or festival_kind_from_title(festival.title), "kind")
+        festival.kind = enum_value(FestivalKind, data["kind"] or festival_kind_from_title(festival.title), "kind")
     if "date" in data or "end" in data:
         first, last = _date_range(data.get("date", festival.date), data.get("end", festival.end) or None,
                                   start_field="date")
@@ -1042,7 +1032,7 @@ def _club_fields(club, data):
         if key in data:
             setattr(club, key, _optional_text(data[key], key, limit))
     if "setting" in data:
-        club.setting = _enum(ClubSetting, data["setting"] or "village", "setting")
+        club.setting = enum_value(ClubSetting, data["setting"] or "village", "setting")
     if "members" in data:
         club.members = _count(data["members"], "members")
     if "active_from" in data or "active_to" in data:
@@ -1113,7 +1103,7 @@ def get_activity(activity_id):
 
 def _activity_fields(activity, data):
     if "kind" in data:
-        activity.kind = _enum(ActivityKind, data["kind"], "kind")
+        activity.kind = enum_value(ActivityKind, data["kind"], "kind")
     if "title" in data:
         activity.title = _optional_text(data["title"], "title", 300)
     if "date" in data:
@@ -1150,7 +1140,7 @@ def schedule_activity(*, actor, institution, kind, date, repeat=None, until=None
     days = [first]
     series = None
     if repeat:
-        repeat = _enum(Repeat, repeat, "repeat")
+        repeat = enum_value(Repeat, repeat, "repeat")
         until = _date(until, "until", _l("Give the last day of the series."))
         if until <= first:
             raise DomainError(_l("The series must end after its first day."), field="until")
@@ -1216,7 +1206,7 @@ def _course_fields(course, data):
     if "title" in data:
         course.title = _required_text(data["title"], _l("Give the course's topic."), "title", 300)
     if "audience" in data:
-        course.audience = _enum(Audience, data["audience"] or "mixed", "audience")
+        course.audience = enum_value(Audience, data["audience"] or "mixed", "audience")
     if "start" in data or "end" in data:
         course.start, course.end = _date_range(data.get("start", course.start), data.get("end", course.end))
     if "place" in data:
